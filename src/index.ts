@@ -1,0 +1,37 @@
+// poolkit's public API, re-exported by name. See README.md for a tour and src/pool/README.md
+// for every pooling rule and where it comes from.
+
+export { PoolkitError } from './errors.js';
+
+export { Tensor, type DType, type GradFn, type NestedArray, type Storage } from './tensor/tensor.js';
+export { tensor, zeros, ones, full, type TensorOptions } from './tensor/create.js';
+export { Generator, defaultGenerator, manualSeed } from './tensor/random.js';
+export { noGrad, isGradEnabled } from './autograd/grad_mode.js';
+
+export { add, sub, mul, div, neg, abs, sign, relu, pow, sum, mean } from './ops/elementwise.js';
+export { reshape } from './ops/reshape.js';
+
+export type { IntOrTuple, Padding, WindowOptions, AdaptiveSize, FractionalSizeOptions, UnpoolOptions } from './pool/geometry.js';
+export {
+  maxPool1d, maxPool2d, maxPool3d, maxPool1dWithIndices, maxPool2dWithIndices, maxPool3dWithIndices,
+  type MaxPoolOptions, type PoolWithIndices,
+} from './pool/max_pool.js';
+export { avgPool1d, avgPool2d, avgPool3d, type AvgPoolOptions } from './pool/avg_pool.js';
+export { lpPool1d, lpPool2d, lpPool3d, type LpPoolOptions } from './pool/lp_pool.js';
+export {
+  adaptiveAvgPool1d, adaptiveAvgPool2d, adaptiveAvgPool3d,
+  adaptiveMaxPool1d, adaptiveMaxPool2d, adaptiveMaxPool3d,
+  adaptiveMaxPool1dWithIndices, adaptiveMaxPool2dWithIndices, adaptiveMaxPool3dWithIndices,
+} from './pool/adaptive_pool.js';
+export {
+  fractionalMaxPool2d, fractionalMaxPool3d, fractionalMaxPool2dWithIndices, fractionalMaxPool3dWithIndices,
+  type FractionalMaxPoolOptions,
+} from './pool/fractional_pool.js';
+export { maxUnpool1d, maxUnpool2d, maxUnpool3d, type MaxUnpoolOptions } from './pool/unpool.js';
+
+export { Module } from './nn/module.js';
+export {
+  MaxPool1d, MaxPool2d, MaxPool3d, AvgPool1d, AvgPool2d, AvgPool3d, LPPool1d, LPPool2d, LPPool3d,
+  AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AdaptiveMaxPool3d,
+  FractionalMaxPool2d, FractionalMaxPool3d, MaxUnpool1d, MaxUnpool2d, MaxUnpool3d, type MaxPoolModuleOptions,
+} from './nn/pooling.js';
