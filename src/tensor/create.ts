@@ -17,7 +17,10 @@ export interface TensorOptions {
  *     const y = tensor([1, 2, 3, 4], [1, 1, 2, 2], { requiresGrad: true });
  *     const i = tensor([0, 3], [2], { dtype: 'int32' });  // Int32Array storage
  */
-export function tensor(data: NestedArray | ArrayLike<number>, shape?: readonly number[], opts: TensorOptions = {}): Tensor<any> {
+export function tensor(data: NestedArray | ArrayLike<number>, shape: readonly number[] | undefined, opts: TensorOptions & { dtype: 'int32' }): Tensor<Int32Array>;
+export function tensor(data: Int32Array, shape?: readonly number[], opts?: TensorOptions & { dtype?: 'int32' }): Tensor<Int32Array>;
+export function tensor(data: NestedArray | ArrayLike<number>, shape?: readonly number[], opts?: TensorOptions): Tensor;
+export function tensor(data: NestedArray | ArrayLike<number>, shape?: readonly number[], opts: TensorOptions = {}): Tensor<Storage> {
   const dtype = opts.dtype ?? (data instanceof Int32Array ? 'int32' : 'float32');
   let flat: ArrayLike<number>;
   let inferred: number[];
