@@ -35,3 +35,10 @@ export function check(ok: boolean, op: string, arg: string, rule: () => string, 
 export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
+
+/** Formats an option value for a message: arrays as `[a, b]`, strings quoted. */
+export function show(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(show).join(', ')}]`;
+  if (typeof value === 'string') return JSON.stringify(value);
+  return String(value);
+}

@@ -9,12 +9,12 @@ import {
   fractionalMaxPool2dWithIndices, fractionalMaxPool3dWithIndices, type FractionalMaxPoolOptions,
 } from '../pool/fractional_pool.js';
 import type { AdaptiveSize, IntOrTuple } from '../pool/geometry.js';
-import { show } from '../pool/geometry.js';
 import { lpPool1d, lpPool2d, lpPool3d, type LpPoolOptions } from '../pool/lp_pool.js';
 import {
   maxPool1dWithIndices, maxPool2dWithIndices, maxPool3dWithIndices, type MaxPoolOptions, type PoolWithIndices,
 } from '../pool/max_pool.js';
 import { maxUnpool1d, maxUnpool2d, maxUnpool3d, type MaxUnpoolOptions } from '../pool/unpool.js';
+import { show } from '../errors.js';
 import { Module } from './module.js';
 
 // Pooling layers: each holds its options and calls the functional op. A number or tuple in

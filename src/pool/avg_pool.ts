@@ -1,9 +1,9 @@
 import { result } from '../autograd/function.js';
-import { check } from '../errors.js';
+import { check, show } from '../errors.js';
 import { avg_pool_bwd__ref, avg_pool_fwd__ref, type AvgOptions } from '../kernels/ref/pool.js';
 import { numel } from '../tensor/shape.js';
 import { floatData, type Tensor } from '../tensor/tensor.js';
-import { poolGeometry, show, type PoolGeometry, type WindowOptions } from './geometry.js';
+import { poolGeometry, type PoolGeometry, type WindowOptions } from './geometry.js';
 
 export interface AvgPoolOptions extends WindowOptions {
   /** Count padded taps in the divisor (never the ceil-mode overhang). Default true, as PyTorch. */

@@ -1,4 +1,4 @@
-import { check, fmtShape, PoolkitError } from '../errors.js';
+import { check, fmtShape, PoolkitError, show } from '../errors.js';
 
 /** One number for every spatial dimension, or one number per dimension. */
 export type IntOrTuple = number | readonly number[];
@@ -61,12 +61,6 @@ export function expandInts(op: string, arg: string, value: unknown, nd: number):
       () => `${arg} must be ${nd === 1 ? 'an integer' : `an int or a tuple of ${nd} integers`}, but got ${show(value)}`, value);
   }
   return values as number[];
-}
-
-export function show(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(show).join(', ')}]`;
-  if (typeof value === 'string') return JSON.stringify(value);
-  return String(value);
 }
 
 /**

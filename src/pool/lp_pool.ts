@@ -1,8 +1,8 @@
-import { check } from '../errors.js';
+import { check, show } from '../errors.js';
 import { abs, mul, pow, relu, sign } from '../ops/elementwise.js';
 import { floatData, type Tensor } from '../tensor/tensor.js';
 import { avgPoolGeometry } from './avg_pool.js';
-import { poolGeometry, show, type WindowOptions } from './geometry.js';
+import { poolGeometry, type WindowOptions } from './geometry.js';
 
 export interface LpPoolOptions extends WindowOptions {
   /**
