@@ -19,3 +19,17 @@ export function reshape<S extends Storage>(x: Tensor<S>, shape: readonly number[
     () => `shape '${fmtShape(shape)}' is invalid for input of size ${x.size}`);
   return result(x.data, full, 'reshape', [x as Tensor], (g) => [g]);
 }
+
+/**
+ * Merges dimensions `startDim` through `endDim` into one, as `torch.flatten`.
+ *
+ *     flatten(x).shape;  // [N, C·H·W] for x of shape [N, C, H, W]
+ */
+export function flatten<S extends Storage>(x: Tensor<S>, startDim = 1, endDim = -1): Tensor<S> {
+  const nd = x.ndim;
+  const s = startDim < 0 ? startDim + nd : startDim;
+  const e = endDim < 0 ? endDim + nd : endDim;
+  check(Number.isInteger(s) && Number.isInteger(e) && s >= 0 && e < nd && s <= e, 'flatten', 'startDim',
+    () => `flatten() has invalid args: start_dim=${startDim}, end_dim=${endDim} for a ${nd}-D tensor`);
+  return reshape(x, [...x.shape.slice(0, s), numel(x.shape.slice(s, e + 1)), ...x.shape.slice(e + 1)]);
+}
