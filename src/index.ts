@@ -9,7 +9,11 @@ export { Generator, defaultGenerator, manualSeed } from './tensor/random.js';
 export { noGrad, isGradEnabled } from './autograd/grad_mode.js';
 
 export { add, sub, mul, div, neg, abs, sign, relu, pow, sum, mean } from './ops/elementwise.js';
-export { reshape } from './ops/reshape.js';
+export { reshape, flatten } from './ops/reshape.js';
+export { leakyRelu, sigmoid, tanh, softmax, logSoftmax, dropout } from './ops/activation.js';
+export { conv2d, type Conv2dOptions } from './ops/conv.js';
+export { linear, matmul } from './ops/linear.js';
+export { crossEntropy, nllLoss, type Reduction, type NllOptions, type CrossEntropyOptions } from './ops/loss.js';
 
 export type { IntOrTuple, Padding, WindowOptions, AdaptiveSize, FractionalSizeOptions, UnpoolOptions } from './pool/geometry.js';
 export {
@@ -35,3 +39,17 @@ export {
   AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, AdaptiveMaxPool3d,
   FractionalMaxPool2d, FractionalMaxPool3d, MaxUnpool1d, MaxUnpool2d, MaxUnpool3d, type MaxPoolModuleOptions,
 } from './nn/pooling.js';
+
+export { Linear, Conv2d, ReLU, LeakyReLU, Sigmoid, Tanh, Flatten, Dropout, Sequential, type LinearOptions, type Conv2dModuleOptions } from './nn/layers.js';
+export { Optimizer, type ParamState } from './optim/optimizer.js';
+export { SGD, type SGDOptions } from './optim/sgd.js';
+export { Adam, AdamW, type AdamOptions } from './optim/adam.js';
+export { LeNet5, lenet5, LENET_POOLS, type LeNetPool } from './models/lenet5.js';
+export {
+  trainEpoch, evaluate, scheduledLr, type Batch, type StepInfo, type EpochResult, type EvalResult, type TrainEpochOptions,
+} from './train/loop.js';
+export { parseIdx, readIdx, gunzip, isGzip, type IdxArray, type IdxData, type IdxDType } from './data/idx.js';
+export {
+  ImageDataset, imageDataset, DataLoader, MNIST_NORMALIZATION, type DataLoaderOptions, type ImageBatch, type Normalization,
+} from './data/dataset.js';
+export { encodeSafetensors, decodeSafetensors, type Safetensors } from './io/safetensors.js';

@@ -1,5 +1,5 @@
 import { fmtShape, PoolkitError } from '../errors.js';
-import { Tensor } from '../tensor/tensor.js';
+import { Tensor, type Storage } from '../tensor/tensor.js';
 
 /**
  * Base of every layer, as `torch.nn.Module`: registered parameters and child modules with
@@ -72,7 +72,7 @@ export abstract class Module {
    * Copies tensors into the parameters by name. With `strict` (default) the keys must match
    * exactly; shapes must always match.
    */
-  loadStateDict(state: Record<string, Tensor>, { strict = true } = {}): void {
+  loadStateDict(state: Readonly<Record<string, Tensor<Storage>>>, { strict = true } = {}): void {
     const own = new Map(this.namedParameters());
     const errors: string[] = [];
     if (strict) {

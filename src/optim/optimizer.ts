@@ -1,5 +1,5 @@
 import { check, fmtShape, PoolkitError, show } from '../errors.js';
-import { Tensor } from '../tensor/tensor.js';
+import { Tensor, type Storage } from '../tensor/tensor.js';
 
 /** Per-parameter state: named float32 buffers (`momentum_buffer`, `exp_avg`, …) and a step count. */
 export interface ParamState {
@@ -49,7 +49,7 @@ export abstract class Optimizer<H extends object> {
     return { tensors, numbers };
   }
 
-  loadStateDict(sd: { tensors: Record<string, Tensor>; numbers: Record<string, number> }): void {
+  loadStateDict(sd: { tensors: Readonly<Record<string, Tensor<Storage>>>; numbers: Readonly<Record<string, number>> }): void {
     const fail = (rule: string): never => {
       throw new PoolkitError('optimizer.load_state_dict', 'state', rule);
     };
