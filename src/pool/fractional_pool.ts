@@ -33,8 +33,10 @@ function fractionalMaxPoolNd(nd: 2 | 3, x: Tensor, opts: FractionalMaxPoolOption
   if (opts.randomSamples != null) {
     samples = floatData(op, opts.randomSamples, 'randomSamples');
     const shape = opts.randomSamples.shape;
-    check(shape.length === 3 && shape[0] === n && shape[1] === c && shape[2] === nd, op, 'randomSamples',
+    // ATen reads samples[n][c]: extra rows beyond the batch are allowed and unused.
+    check(shape.length === 3 && shape[0]! >= n && shape[1] === c && shape[2] === nd, op, 'randomSamples',
       () => `random samples must have shape ${fmtShape([n, c, nd])} (batch, channels, ${nd}), but got ${fmtShape(shape)}`, shape);
+    samples = samples.subarray(0, n * c * nd);
     const bad = samples.findIndex((u) => !(u >= 0 && u < 1));
     check(bad < 0, op, 'randomSamples', () => `random samples must lie in [0, 1), but got ${samples[bad]} at flat index ${bad}`, samples[bad]);
   } else {

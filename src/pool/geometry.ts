@@ -113,7 +113,7 @@ export function poolGeometry(op: string, nd: 1 | 2 | 3, inputShape: readonly num
   if (out.some((o) => o < 1)) {
     const lead = inputShape.slice(batched ? 1 : 0, inputShape.length - nd);
     throw new PoolkitError(op, 'input',
-      `Given input size: (${[...lead, ...spatial].join('x')}). Calculated output size: (${[...lead, ...out.map((o) => Math.max(o, 0))].join('x')}). Output size is too small`,
+      `Given input size: (${[...lead, ...spatial].join('x')}). Calculated output size: (${[...lead, ...out].join('x')}). Output size is too small`,
       inputShape);
   }
 
@@ -255,10 +255,12 @@ export function fractionalGeometry(op: string, nd: 2 | 3, inputShape: readonly n
   }
   check(out.every((o) => o >= 1), op, hasSize ? 'outputSize' : 'outputRatio',
     () => `output size must be at least 1, but got output_size=${show(out)} for input size ${show(spatial)}`, out);
+  // ATen: FractionalMaxPool2d.cpp checks `out + k - 1 <= in`, FractionalMaxPool3d.cpp `out + k - 1 < in`.
   for (let i = 0; i < nd; i++) {
     const name = FRACTIONAL_NAMES[nd][i];
-    check(out[i]! + kernel[i]! - 1 <= spatial[i]!, op, 'kernelSize',
-      () => `pool ${name} ${kernel[i]} too large relative to input ${name} ${spatial[i]} (output ${name} ${out[i]} + pool ${name} - 1 must be at most the input ${name})`, opts.kernelSize);
+    const fits = nd === 2 ? out[i]! + kernel[i]! - 1 <= spatial[i]! : out[i]! + kernel[i]! - 1 < spatial[i]!;
+    check(fits, op, 'kernelSize',
+      () => `pool ${name} ${kernel[i]} too large relative to input ${name} ${spatial[i]} (output ${name} ${out[i]} + pool ${name} - 1 must be ${nd === 2 ? 'at most' : 'less than'} the input ${name})`, opts.kernelSize);
   }
   const [kD, kH, kW] = [...new Array<number>(3 - nd).fill(1), ...kernel];
   return Object.freeze({ op, nd, batched, kD: kD!, kH: kH!, kW: kW!, ...planesAndSizes(inputShape, nd, out) });
@@ -304,9 +306,10 @@ export function unpoolGeometry(op: string, nd: 1 | 2 | 3, inputShape: readonly n
     const given = opts.outputSize;
     check(Array.isArray(given) && given.every((o) => Number.isSafeInteger(o)), op, 'outputSize',
       () => `output_size must be a sequence of integers, but got ${show(given)}`, given);
-    const sizes = given.length > nd ? given.slice(given.length - nd) : given;
-    check(sizes.length === nd && (given.length === nd || given.length === inputShape.length), op, 'outputSize',
-      () => `output_size should be a sequence containing ${nd} or ${inputShape.length} elements, but it has a length of '${given.length}'`, given);
+    // torch.nn.functional._unpool_output_size: the spatial sizes, or N, C and the spatial sizes.
+    check(given.length === nd || given.length === nd + 2, op, 'outputSize',
+      () => `output_size should be a sequence containing ${nd} or ${nd + 2} elements, but it has a length of '${given.length}'`, given);
+    const sizes = given.slice(given.length - nd);
     for (let i = 0; i < nd; i++) {
       const lo = defaults[i]! - stride[i]!, hi = defaults[i]! + stride[i]!;
       check(lo < sizes[i]! && sizes[i]! < hi, op, 'outputSize',
