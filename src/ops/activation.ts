@@ -2,37 +2,27 @@ import { result } from '../autograd/function.js';
 import { check, show } from '../errors.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { floatData, type Tensor } from '../tensor/tensor.js';
+import { unary } from './elementwise.js';
 
 // Activations, softmax and dropout, with PyTorch's backward formulas (ATen derivatives.yaml).
 
 const f32 = Math.fround;
 
-function map(op: string, x: Tensor, f: (v: number) => number, df: (g: number, v: number, y: number) => number): Tensor {
-  const xs = floatData(op, x);
-  const out = new Float32Array(xs.length);
-  for (let i = 0; i < xs.length; i++) out[i] = f(xs[i]!);
-  return result(out, x.shape, op, [x], (g) => {
-    const gx = new Float32Array(g.length);
-    for (let i = 0; i < g.length; i++) gx[i] = df(g[i]!, xs[i]!, out[i]!);
-    return [gx];
-  });
-}
-
 /** `x` where positive, `negativeSlope · x` elsewhere. `leakyRelu(x, 0.2)` */
 export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
   check(Number.isFinite(negativeSlope), 'leaky_relu', 'negativeSlope', () => `negative_slope must be finite, but got ${show(negativeSlope)}`);
   const a = f32(negativeSlope);
-  return map('leaky_relu', x, (v) => (v > 0 ? v : v * a), (g, v) => (v > 0 ? g : g * a));
+  return unary('leaky_relu', x, (v) => (v > 0 ? v : v * a), (g, v) => (v > 0 ? g : g * a));
 }
 
 /** `1 / (1 + e^−x)`; gradient `g · (1 − y) · y`. */
 export function sigmoid(x: Tensor): Tensor {
-  return map('sigmoid', x, (v) => 1 / (1 + Math.exp(-v)), (g, _v, y) => f32(g * f32(1 - y)) * y);
+  return unary('sigmoid', x, (v) => 1 / (1 + Math.exp(-v)), (g, _v, y) => f32(g * f32(1 - y)) * y);
 }
 
 /** Hyperbolic tangent; gradient `g · (1 − y²)`. */
 export function tanh(x: Tensor): Tensor {
-  return map('tanh', x, Math.tanh, (g, _v, y) => g * f32(1 - f32(y * y)));
+  return unary('tanh', x, Math.tanh, (g, _v, y) => g * f32(1 - f32(y * y)));
 }
 
 /** Splits a shape around `dim` into (outer, size, inner) for reductions along it. */
@@ -115,7 +105,7 @@ export function softmax(x: Tensor, dim = -1): Tensor {
 export function dropout(x: Tensor, p = 0.5, training = true, generator: Generator = defaultGenerator): Tensor {
   check(typeof p === 'number' && p >= 0 && p <= 1, 'dropout', 'p', () => `dropout probability has to be between 0 and 1, but got ${show(p)}`, p);
   const xs = floatData('dropout', x);
-  if (!training || p === 0) return map('dropout', x, (v) => v, (g) => g);
+  if (!training || p === 0) return unary('dropout', x, (v) => v, (g) => g);
   const scale = p === 1 ? 0 : 1 / (1 - p);
   const mask = new Float32Array(xs.length);
   for (let i = 0; i < mask.length; i++) mask[i] = generator.uniform() < p ? 0 : scale;

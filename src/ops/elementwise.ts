@@ -9,7 +9,8 @@ import { floatData, Tensor } from '../tensor/tensor.js';
 const f32 = Math.fround;
 
 
-function unary(op: string, x: Tensor, f: (v: number) => number, df: (g: number, v: number, out: number) => number): Tensor {
+/** An elementwise op with its derivative `df(gradOut, x, y)`: the building block of the ops here and in activation.ts. */
+export function unary(op: string, x: Tensor, f: (v: number) => number, df: (g: number, v: number, out: number) => number): Tensor {
   const xs = floatData(op, x);
   const out = new Float32Array(xs.length);
   for (let i = 0; i < xs.length; i++) out[i] = f(xs[i]!);
