@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Golden fixtures for poolkit's pooling family, computed by PyTorch (CPU, float32).
+"""Golden fixtures for poolkit's pooling family and training stack, computed by PyTorch (CPU, float32).
 
 Run with Debian's PyTorch (python3-torch 1.13):
 
@@ -37,12 +37,29 @@ input is zeros of that shape), `arg` (the poolkit option at fault), `rule` (a re
 poolkit's message: the key phrase of PyTorch's message, in a form that accepts PyTorch 1.13's
 and PyTorch 2's wording where they differ), `torchError` and `torchMessage` (what PyTorch 1.13
 raised) and, where the rule does not match PyTorch 1.13's own words, a `note` saying why.
+
+The training stack goes to test/fixtures/nn/ (seeds NN_SEED + i), read by test/ops/golden_nn.test.ts:
+ops.json     cases of the ops (conv2d, linear, matmul, activations, softmax, reshaping, losses,
+             elementwise arithmetic, sum, mean): `fn` (the poolkit export), `args` (poolkit's
+             positional arguments in order: tensors {"shape", "data"[, "dtype": "int32"]}, null for
+             no bias, numbers, strings, shapes, option objects in camelCase; TORCH_OPS below turns
+             them into the PyTorch call), `output`, `gradOutput` (random) and `grads`, parallel to
+             `args`: autograd's gradient of each float tensor argument, null for the others.
+optim.json   cases {"name", "optimizer": "SGD" | "Adam" | "AdamW", "options" (poolkit's, camelCase;
+             OPTIMIZERS below builds torch.optim from them), "params" (initial), "steps": [{"grads",
+             "params"}]}: each step sets every parameter's grad, calls step(), and records the
+             parameters after it.
+lenet5.json  one record: "stateDict" (the seeded PyTorch LeNet5's state_dict, name -> tensor, in
+             order, weights rounded to LENET_DECIMALS decimals), "input" (4×1×28×28), "target"
+             (int32), "logits", "loss" (cross_entropy, mean) and "grads" (name -> the gradient of
+             the loss with respect to that parameter).
 """
 
 import json
 import math
 import re
 import sys
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -782,6 +799,288 @@ def error_cases():
     return cs, notes
 
 
+# ---- the training stack: ops, optimizers, LeNet-5 (test/fixtures/nn/) ----
+
+NN_DIR = OUT_DIR.parent / 'nn'
+NN_SEED = SEED + 100  # the nn files' seeds, apart from the pooling files' SEED + i
+
+# 1.13 warns that padding='same' with an even kernel may copy the input: about speed, not the result.
+warnings.filterwarnings('ignore', message="Using padding='same' with even kernel lengths")
+
+
+def _conv2d(x, w, b=None, o=None):
+    o = o or {}
+    tup = lambda v: tuple(v) if isinstance(v, list) else v
+    return F.conv2d(x, w, b, tup(o.get('stride', 1)), tup(o.get('padding', 0)), tup(o.get('dilation', 1)), o.get('groups', 1))
+
+
+# poolkit's export -> PyTorch, called with poolkit's positional arguments (tensors already in torch).
+TORCH_OPS = {
+    'conv2d': _conv2d,
+    'linear': lambda x, w, b=None: F.linear(x, w, b),
+    'matmul': torch.matmul,
+    'relu': F.relu,
+    'leakyRelu': lambda x, slope=0.01: F.leaky_relu(x, slope),
+    'sigmoid': torch.sigmoid,
+    'tanh': torch.tanh,
+    'softmax': lambda x, dim=-1: F.softmax(x, dim),
+    'logSoftmax': lambda x, dim=-1: F.log_softmax(x, dim),
+    'flatten': lambda x, start=1, end=-1: torch.flatten(x, start, end),  # poolkit's startDim defaults to 1 (nn.Flatten)
+    'reshape': lambda x, shape: torch.reshape(x, shape),
+    'crossEntropy': lambda x, t, o=None: F.cross_entropy(x, t, reduction=(o or {}).get('reduction', 'mean'),
+                                                         label_smoothing=(o or {}).get('labelSmoothing', 0.0)),
+    'nllLoss': lambda x, t, o=None: F.nll_loss(x, t, reduction=(o or {}).get('reduction', 'mean')),
+    'add': torch.add,
+    'sub': torch.sub,
+    'mul': torch.mul,
+    'div': torch.div,
+    'neg': torch.neg,
+    'abs': torch.abs,
+    'pow': torch.pow,
+    'sum': torch.sum,
+    'mean': torch.mean,
+}
+
+
+class Target:
+    """An int32 argument of poolkit (class indices): int64 for PyTorch, {"dtype": "int32"} in JSON."""
+    def __init__(self, t):
+        self.t = t
+
+
+def op_case(name, fn, *args):
+    """One op case: PyTorch's forward on poolkit's arguments, then autograd with a random gradOutput."""
+    targs, jargs = [], []
+    for a in args:
+        if isinstance(a, torch.Tensor):
+            t = a.detach().to(torch.float32)
+            targs.append(t.clone().requires_grad_(True))
+            jargs.append(tens(t))
+        elif isinstance(a, Target):
+            targs.append(a.t.to(torch.int64))
+            jargs.append(itens(a.t, dtype=True))
+        else:
+            targs.append(a)
+            jargs.append(a)
+    out = TORCH_OPS[fn](*targs)
+    g = torch.randn(out.shape)
+    out.backward(g)
+    grads = [tens(t.grad) if isinstance(t, torch.Tensor) and t.requires_grad else None for t in targs]
+    return {'name': name, 'fn': fn, 'args': jargs, 'output': tens(out), 'gradOutput': tens(g), 'grads': grads}
+
+
+def ops_cases():
+    cs = []
+    w = lambda *s: dec(*s, lo=-1, hi=1)
+    # ---- conv2d ----
+    cs.append(op_case('3×3 kernel with bias, default options', 'conv2d', dec(2, 3, 6, 6), w(4, 3, 3, 3), w(4), {}))
+    cs.append(op_case('stride 2 and padding 1', 'conv2d', dec(2, 2, 7, 7), w(3, 2, 3, 3), w(3), {'stride': 2, 'padding': 1}))
+    cs.append(op_case('stride, padding and dilation per dimension', 'conv2d', dec(1, 2, 7, 8), w(3, 2, 3, 2), w(3),
+                      {'stride': [2, 1], 'padding': [1, 2], 'dilation': [1, 2]}))
+    cs.append(op_case('dilation 2 with padding 2', 'conv2d', dec(1, 2, 8, 8), w(2, 2, 3, 3), w(2), {'padding': 2, 'dilation': 2}))
+    cs.append(op_case('groups 2 (each half of the output sees one half of the input)', 'conv2d', dec(2, 4, 5, 5), w(6, 2, 3, 3), w(6),
+                      {'groups': 2}))
+    cs.append(op_case('depthwise: groups = in_channels, channel multiplier 2', 'conv2d', dec(1, 3, 6, 6), w(6, 1, 3, 3), w(6),
+                      {'groups': 3, 'padding': 1}))
+    cs.append(op_case("padding 'same' with an odd kernel", 'conv2d', dec(1, 2, 6, 5), w(3, 2, 3, 3), w(3), {'padding': 'same'}))
+    cs.append(op_case("padding 'same' with an even kernel puts the odd pixel at the end", 'conv2d', dec(1, 2, 5, 6), w(3, 2, 2, 4), w(3),
+                      {'padding': 'same'}))
+    cs.append(op_case("padding 'same' with dilation", 'conv2d', dec(1, 2, 7, 7), w(2, 2, 2, 3), w(2), {'padding': 'same', 'dilation': [3, 2]}))
+    cs.append(op_case("padding 'valid' is padding 0", 'conv2d', dec(1, 2, 6, 6), w(3, 2, 3, 3), w(3), {'padding': 'valid'}))
+    cs.append(op_case('batchless (C, H, W) input', 'conv2d', dec(2, 5, 5), w(3, 2, 3, 3), w(3), {'padding': 1}))
+    cs.append(op_case('no bias', 'conv2d', dec(2, 2, 5, 5), w(3, 2, 3, 3), None, {'stride': 2}))
+    cs.append(op_case('1×1 kernel', 'conv2d', dec(2, 3, 4, 4), w(5, 3, 1, 1), w(5), {}))
+    cs.append(op_case('kernel as large as the input gives 1×1', 'conv2d', dec(2, 2, 4, 4), w(3, 2, 4, 4), w(3), {}))
+    cs.append(op_case("LeNet's first layer: 1 → 6 channels, 5×5, padding 2", 'conv2d', dec(1, 1, 8, 8), w(6, 1, 5, 5), w(6), {'padding': 2}))
+    # ---- linear, matmul ----
+    cs.append(op_case('2-D input (N, in)', 'linear', dec(3, 5), w(4, 5), w(4)))
+    cs.append(op_case('1-D input (in)', 'linear', dec(5), w(4, 5), w(4)))
+    cs.append(op_case('3-D input (*, in) maps the last dimension', 'linear', dec(2, 3, 5), w(4, 5), w(4)))
+    cs.append(op_case('no bias', 'linear', dec(3, 5), w(4, 5), None))
+    cs.append(op_case('(3, 4) · (4, 2)', 'matmul', dec(3, 4), dec(4, 2)))
+    cs.append(op_case('row times column gives 1×1', 'matmul', dec(1, 6), dec(6, 1)))
+    cs.append(op_case('outer product (K = 1)', 'matmul', dec(4, 1), dec(1, 3)))
+    # ---- activations ----
+    zeros_in = torch.tensor([[0.0, -0.0, 1.5, -2.25, 3.0], [-0.5, 0.25, 0.0, -4.0, 0.75], [2.0, -1.0, -0.0, 0.5, -3.5]])
+    cs.append(op_case('relu zeroes negatives; the gradient at 0 is 0', 'relu', zeros_in))
+    cs.append(op_case('relu passes NaN, and its gradient too (threshold_backward keeps g where the output is not ≤ 0)', 'relu',
+                      torch.tensor([[NAN, 1.0, -1.0, INF, -INF]])))
+    cs.append(op_case('leakyRelu with the default slope 0.01', 'leakyRelu', zeros_in, 0.01))
+    cs.append(op_case('leakyRelu with slope 0.2', 'leakyRelu', dec(2, 6), 0.2))
+    cs.append(op_case('sigmoid from -20 to 20', 'sigmoid', torch.cat([dec(2, 6), torch.tensor([[-20.0, -8, -0.0, 0, 8, 20]])])))
+    cs.append(op_case('tanh from -10 to 10', 'tanh', torch.cat([dec(2, 6), torch.tensor([[-10.0, -3, -0.0, 0, 3, 10]])])))
+    for dim in (0, 1, -1):
+        cs.append(op_case(f'softmax along dim {dim} of a 2-D tensor', 'softmax', dec(3, 4), dim))
+        cs.append(op_case(f'logSoftmax along dim {dim} of a 2-D tensor', 'logSoftmax', dec(3, 4), dim))
+    cs.append(op_case('softmax along the middle dim of a 3-D tensor', 'softmax', dec(2, 3, 4), 1))
+    cs.append(op_case('logSoftmax along the middle dim of a 3-D tensor', 'logSoftmax', dec(2, 3, 4), 1))
+    big = torch.tensor([[100.0, 99.0, 50.0, -100.0], [1000.0, 1000.0, 999.5, 0.0]])
+    cs.append(op_case('softmax of large logits does not overflow (the max is subtracted)', 'softmax', big, 1))
+    cs.append(op_case('logSoftmax of large logits does not overflow', 'logSoftmax', big, 1))
+    # ---- reshape ----
+    cs.append(op_case('flatten from dim 1 (as nn.Flatten)', 'flatten', dec(2, 3, 2, 2), 1, -1))
+    cs.append(op_case('flatten dims 0 through 1', 'flatten', dec(2, 3, 4), 0, 1))
+    cs.append(op_case('flatten the middle dims of a 4-D tensor', 'flatten', dec(2, 2, 3, 2), 1, 2))
+    cs.append(op_case('flatten a single dim is the identity', 'flatten', dec(2, 3), 1, 1))
+    cs.append(op_case('reshape to another shape', 'reshape', dec(2, 6), [3, 4]))
+    cs.append(op_case('reshape infers a -1', 'reshape', dec(2, 6), [-1, 2]))
+    cs.append(op_case('reshape to 3-D', 'reshape', dec(12), [2, 3, 2]))
+    # ---- losses ----
+    logits = dec(4, 5)
+    target = Target(torch.tensor([1, 0, 4, 1]))
+    for reduction in ('mean', 'sum', 'none'):
+        for ls in (0.0, 0.1):
+            opts = {'reduction': reduction} if ls == 0 else {'reduction': reduction, 'labelSmoothing': ls}
+            cs.append(op_case(f'crossEntropy, reduction {reduction}' + (f', labelSmoothing {ls}' if ls else ''), 'crossEntropy',
+                              logits, target, opts))
+    cs.append(op_case('crossEntropy with the default options (mean)', 'crossEntropy', dec(3, 10), Target(torch.tensor([9, 0, 3])), {}))
+    cs.append(op_case('crossEntropy with labelSmoothing 1 (the uniform target)', 'crossEntropy', dec(3, 4), Target(torch.tensor([2, 2, 0])),
+                      {'labelSmoothing': 1.0}))
+    logp = F.log_softmax(dec(4, 5), 1).detach()
+    for reduction in ('mean', 'sum', 'none'):
+        cs.append(op_case(f'nllLoss, reduction {reduction}', 'nllLoss', logp, Target(torch.tensor([3, 3, 0, 2])), {'reduction': reduction}))
+    # ---- elementwise ----
+    for fn in ('add', 'sub', 'mul'):
+        cs.append(op_case(f'{fn} of two tensors', fn, dec(3, 4), dec(3, 4)))
+        cs.append(op_case(f'{fn} of a tensor and a number', fn, dec(3, 4), 1.5))
+    cs.append(op_case('div of two tensors', 'div', dec(3, 4), ((torch.rand(3, 4) < 0.5).float() * 2 - 1) * positive(3, 4)))
+    cs.append(op_case('div by a number', 'div', dec(3, 4), 3.0))
+    cs.append(op_case('neg', 'neg', zeros_in))
+    cs.append(op_case('abs: the gradient at ±0 is 0', 'abs', zeros_in))
+    cs.append(op_case("abs of NaN: the gradient is g·sgn(NaN) = 0 (ATen's sgn of NaN is 0)", 'abs', torch.tensor([[NAN, -1.0, 1.0]])))
+    for p in (2.0, 3.0, 0.5, -1.0, -2.0, -0.5, 1.5, 2.5):
+        cs.append(op_case(f'pow {p:g} of positive values', 'pow', positive(2, 5), p))
+    cs.append(op_case('pow 2 of mixed signs', 'pow', dec(2, 5), 2.0))
+    cs.append(op_case('pow 3 of mixed signs', 'pow', dec(2, 5), 3.0))
+    cs.append(op_case('pow 0 is 1 with gradient 0', 'pow', dec(2, 3), 0.0))
+    cs.append(op_case('sum of all elements', 'sum', dec(3, 4)))
+    cs.append(op_case('sum of a 3-D tensor', 'sum', dec(2, 3, 4)))
+    cs.append(op_case('mean of all elements', 'mean', dec(3, 4)))
+    cs.append(op_case('mean of a 3-D tensor', 'mean', dec(2, 3, 4)))
+    notes = ['A case calls poolkit\'s export `fn` with `args`, poolkit\'s positional arguments in order; PyTorch ran the same '
+             'arguments (TORCH_OPS in scripts/gen_fixtures.py). `grads[i]` is the gradient of `args[i]` when that is a float '
+             'tensor, null otherwise. Targets are int64 in PyTorch, int32 tensors in poolkit ("dtype": "int32").']
+    return cs, notes
+
+
+OPTIMIZERS = {
+    'SGD': lambda ps, o: torch.optim.SGD(ps, lr=o['lr'], momentum=o.get('momentum', 0), dampening=o.get('dampening', 0),
+                                         weight_decay=o.get('weightDecay', 0), nesterov=o.get('nesterov', False)),
+    'Adam': lambda ps, o: torch.optim.Adam(ps, **_adam_kwargs(o)),
+    'AdamW': lambda ps, o: torch.optim.AdamW(ps, **_adam_kwargs(o)),
+}
+
+
+def _adam_kwargs(o):
+    """poolkit's Adam options -> PyTorch's, leaving out what poolkit leaves at the default (the defaults agree)."""
+    kw = {}
+    if 'lr' in o:
+        kw['lr'] = o['lr']
+    if 'beta1' in o or 'beta2' in o:
+        kw['betas'] = (o.get('beta1', 0.9), o.get('beta2', 0.999))
+    if 'eps' in o:
+        kw['eps'] = o['eps']
+    if 'weightDecay' in o:
+        kw['weight_decay'] = o['weightDecay']
+    return kw
+
+
+def optim_case(name, optimizer, options, steps=6):
+    """Two parameters (a matrix and a vector) updated `steps` times by torch.optim with random gradients."""
+    params = [dec(3, 4, lo=-1, hi=1), dec(4, lo=-1, hi=1)]
+    init = [tens(p) for p in params]
+    ps = [p.clone().requires_grad_(True) for p in params]
+    opt = OPTIMIZERS[optimizer](ps, options)
+    record = []
+    for _ in range(steps):
+        grads = [dec(*p.shape, lo=-1, hi=1) for p in ps]
+        for p, g in zip(ps, grads):
+            p.grad = g.clone()
+        opt.step()
+        record.append({'grads': [tens(g) for g in grads], 'params': [tens(p) for p in ps]})
+    return {'name': name, 'optimizer': optimizer, 'options': options, 'params': init, 'steps': record}
+
+
+def optim_cases():
+    cs = [
+        optim_case('plain SGD', 'SGD', {'lr': 0.1}),
+        optim_case('SGD with momentum (the first step copies the gradient into the buffer)', 'SGD', {'lr': 0.05, 'momentum': 0.9}),
+        optim_case('SGD with momentum and dampening', 'SGD', {'lr': 0.05, 'momentum': 0.9, 'dampening': 0.5}),
+        optim_case('SGD with Nesterov momentum', 'SGD', {'lr': 0.05, 'momentum': 0.9, 'nesterov': True}),
+        optim_case('SGD with weight decay', 'SGD', {'lr': 0.1, 'weightDecay': 0.05}),
+        optim_case('SGD with weight decay, momentum and Nesterov', 'SGD', {'lr': 0.05, 'momentum': 0.8, 'weightDecay': 0.01, 'nesterov': True}),
+        optim_case('Adam with the default options', 'Adam', {}),
+        optim_case('Adam with a large lr, betas, eps', 'Adam', {'lr': 0.1, 'beta1': 0.8, 'beta2': 0.99, 'eps': 1e-6}),
+        optim_case('Adam with weight decay (added to the gradient)', 'Adam', {'lr': 0.05, 'weightDecay': 0.1}),
+        optim_case('AdamW with the default options (weight decay 0.01)', 'AdamW', {}),
+        optim_case('AdamW with a large lr and weight decay (decoupled)', 'AdamW', {'lr': 0.1, 'weightDecay': 0.1}),
+    ]
+    notes = ['A case builds poolkit\'s `new pk[optimizer](params, options)` and PyTorch\'s torch.optim from the same options '
+             '(OPTIMIZERS in scripts/gen_fixtures.py); each step sets every parameter\'s grad, calls step(), and records the '
+             'parameters after it. Options left out are each library\'s default (they agree, AdamW\'s weight decay 0.01 included).']
+    return cs, notes
+
+
+class LeNet5(torch.nn.Module):
+    """The usual PyTorch LeNet-5 for 28×28 MNIST (the class scripts/check_torch_load.py loads poolkit's models into)."""
+    def __init__(self):
+        super().__init__()
+        self.conv1 = torch.nn.Conv2d(1, 6, 5, padding=2)
+        self.conv2 = torch.nn.Conv2d(6, 16, 5)
+        self.fc1 = torch.nn.Linear(16 * 5 * 5, 120)
+        self.fc2 = torch.nn.Linear(120, 84)
+        self.fc3 = torch.nn.Linear(84, 10)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
+        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
+        x = torch.flatten(x, 1)
+        x = F.relu(self.fc1(x))
+        x = F.relu(self.fc2(x))
+        return self.fc3(x)
+
+
+LENET_DECIMALS = 3  # weights rounded to 3 decimals: short JSON; PyTorch's default init bounds are 0.05 to 0.2
+
+
+def lenet5_fixture():
+    model = LeNet5()
+    with torch.no_grad():
+        for p in model.parameters():
+            p.copy_(torch.round(p * 10 ** LENET_DECIMALS) / 10 ** LENET_DECIMALS)
+    x = dec(4, 1, 28, 28, lo=-2.5, hi=2.5)
+    y = torch.randint(0, 10, (4,))
+    logits = model(x)
+    loss = F.cross_entropy(logits, y)
+    loss.backward()
+    notes = [f'The seeded PyTorch LeNet5 (class LeNet5 in scripts/gen_fixtures.py), its parameters rounded to {LENET_DECIMALS} '
+             'decimals so the JSON stays short; `stateDict` is its state_dict() in order. `logits` = model(input); '
+             '`loss` = cross_entropy(logits, target) (mean); `grads` holds each parameter\'s gradient of that loss, by name.']
+    return {
+        'stateDict': {k: tens(v) for k, v in model.state_dict().items()},
+        'input': tens(x),
+        'target': itens(y, dtype=True),
+        'logits': tens(logits),
+        'loss': tens(loss),
+        'grads': {k: tens(p.grad) for k, p in model.named_parameters()},
+    }, notes
+
+
+def write_doc(path, seed, notes, fields):
+    """A fixture that is one record: each top-level field on its own line, a dict of tensors one tensor a line."""
+    head = json.dumps({'torch': torch.__version__, 'seed': seed, 'notes': notes}, ensure_ascii=False, allow_nan=False)[:-1]
+    dump = lambda v: json.dumps(v, ensure_ascii=False, allow_nan=False, separators=(',', ':'))
+    parts = []
+    for k, v in fields.items():
+        if isinstance(v, dict) and all(isinstance(t, dict) and 'shape' in t for t in v.values()):
+            inner = ',\n'.join(f'{dump(n)}:{dump(t)}' for n, t in v.items())
+            parts.append(f'{dump(k)}: {{\n{inner}\n}}')
+        else:
+            parts.append(f'{dump(k)}: {dump(v)}')
+    body = ',\n'.join(parts)
+    path.write_text(f'{head},\n{body}\n}}\n', encoding='utf-8')
+
+
 FAMILIES = {
     'max_pool': max_cases,
     'avg_pool': avg_cases,
@@ -793,8 +1092,16 @@ FAMILIES = {
 }
 
 
+# The training stack's files, in test/fixtures/nn/ (seeds NN_SEED + i).
+NN_FAMILIES = {
+    'ops': ops_cases,
+    'optim': optim_cases,
+    'lenet5': lenet5_fixture,
+}
+
+
 def write(path, seed, notes, cases):
-    names = [c['name'] + ' / ' + c['fn'] for c in cases]
+    names = [c['name'] + ' / ' + c.get('fn', c.get('optimizer', '')) for c in cases]
     dupes = {n for n in names if names.count(n) > 1}
     assert not dupes, f'duplicate case names in {path.name}: {dupes}'
     head = json.dumps({'torch': torch.__version__, 'seed': seed, 'notes': notes}, ensure_ascii=False, allow_nan=False)[:-1]
@@ -818,6 +1125,25 @@ def main():
     assert not UNEXPLAINED, '\n'.join(UNEXPLAINED)
     assert total < 1.5 * 1024 * 1024, 'fixtures are over budget'
 
+    NN_DIR.mkdir(parents=True, exist_ok=True)
+    nn_total = 0
+    for i, (family, make) in enumerate(NN_FAMILIES.items()):
+        seed = NN_SEED + i
+        torch.manual_seed(seed)
+        path = NN_DIR / f'{family}.json'
+        if family == 'lenet5':
+            fields, notes = make()
+            write_doc(path, seed, notes, fields)
+            what = f'{sum(len(t["data"]) for t in fields["stateDict"].values())} parameters'
+        else:
+            cases, notes = make()
+            write(path, seed, notes, cases)
+            what = f'{len(cases)} cases'
+        size = path.stat().st_size
+        nn_total += size
+        print(f'{path.relative_to(NN_DIR.parent.parent.parent)}: {what}, {size / 1024:.1f} KiB')
+    print(f'nn total {nn_total / 1024:.1f} KiB')
+    assert nn_total < 1.25 * 1024 * 1024, 'nn fixtures are over budget'
 
 if __name__ == '__main__':
     sys.exit(main())

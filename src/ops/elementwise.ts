@@ -73,17 +73,18 @@ export function neg(x: Tensor): Tensor {
 export function abs(x: Tensor): Tensor {
   return unary('abs', x, Math.abs, (g, v) => g * sgn(v));
 }
-/** -1, 0 or 1 (NaN stays NaN); gradient 0. */
+/** -1, 0 or 1 (0 for NaN, as `torch.sign`); gradient 0. */
 export function sign(x: Tensor): Tensor {
   return unary('sign', x, sgn, () => 0);
 }
-/** `max(x, 0)`; gradient passes where the output is positive. */
+/** `max(x, 0)` as ATen's `clamp_min` (NaN and -0 pass through); gradient zeroed where the output is ≤ 0 (NaN keeps it). */
 export function relu(x: Tensor): Tensor {
-  return unary('relu', x, (v) => (v > 0 ? v : v !== v ? v : 0), (g, _v, out) => (out > 0 ? g : 0));
+  return unary('relu', x, (v) => (v < 0 ? 0 : v), (g, _v, out) => (out <= 0 ? 0 : g));
 }
 
+/** PyTorch's sign: -1, 0 or 1, and 0 for NaN. */
 function sgn(v: number): number {
-  return v > 0 ? 1 : v < 0 ? -1 : v === 0 ? 0 : v;
+  return v > 0 ? 1 : v < 0 ? -1 : 0;
 }
 
 /**

@@ -105,9 +105,9 @@ describe('elementwise ops', () => {
     assert.deepEqual([...y.grad!.data], [0, 0, 1]);
   });
 
-  test('sign is -1/0/1 with zero gradient; relu keeps NaN', () => {
+  test('sign is -1/0/1 (0 for NaN, as torch.sign) with zero gradient; relu keeps NaN', () => {
     const x = pk.tensor([-5, 0, 7, NaN], [4], { requiresGrad: true });
-    assert.deepEqual([...pk.sign(x).data], [-1, 0, 1, NaN]);
+    assert.deepEqual([...pk.sign(x).data], [-1, 0, 1, 0]);
     assert.ok(Number.isNaN(pk.relu(x).data[3]));
     pk.sum(pk.sign(x)).backward();
     assert.deepEqual([...x.grad!.data], [0, 0, 0, 0]);
