@@ -1,0 +1,531 @@
+// poolkit's WebAssembly SIMD kernels (AssemblyScript 0.28, 128-bit SIMD, no relaxed SIMD).
+// Built by `npm run build:wasm` into src/kernels/wasm/kernels_wasm.ts; called through
+// src/kernels/wasm/{pool,gemm}.ts, each the fast twin of a reference kernel in src/kernels/ref/.
+//
+// Conventions:
+// - every pointer argument is a BYTE address in this module's linear memory (JS owns the memory:
+//   src/kernels/wasm/loader.ts allocates it; nothing here allocates);
+// - tensors are dense row-major float32 (indices int32), one plane after another;
+// - a kernel returns 1 when it ran and 0 when it declines (the caller then runs the reference);
+// - results are bit-identical to the reference kernels wherever the reference fixes the order of
+//   float32 operations (pooling): SIMD lanes run ACROSS OUTPUT COLUMNS, each lane doing exactly
+//   the reference's sequence of compares or adds for its own output. GEMM reorders its sums.
+// - vector loads may read up to 16 bytes past the last element they use; the allocator keeps
+//   that much slack after every block.
+
+// ---------------------------------------------------------------------------------------------
+// Window taps along one dimension, as windowTaps() in src/kernels/ref/pool.ts: window `o` starts
+// at `o·stride − pad`; its taps inside the input start at `first` (stepped up by the dilation
+// while negative) and number `count`; `padded` counts the taps inside [−pad, in + padEnd).
+
+@inline function tapFirst(start: i32, dil: i32): i32 {
+  return start < 0 ? start + ((-start + dil - 1) / dil) * dil : start;
+}
+
+@inline function tapCount(first: i32, start: i32, k: i32, dil: i32, inSize: i32): i32 {
+  const hi = min<i32>(start + (k - 1) * dil + 1, inSize);
+  return first < hi ? (hi - first + dil - 1) / dil : 0;
+}
+
+@inline function tapPadded(start: i32, k: i32, dil: i32, inSize: i32, padEnd: i32): i32 {
+  return (min<i32>(start + (k - 1) * dil + 1, inSize + padEnd) - start + dil - 1) / dil;
+}
+
+/** First output column whose window lies wholly inside the input, and one past the last. */
+@inline function interiorLo(pad: i32, stride: i32): i32 {
+  return (pad + stride - 1) / stride;
+}
+@inline function interiorHi(inSize: i32, k: i32, dil: i32, pad: i32, stride: i32, out: i32): i32 {
+  const last = inSize - 1 - (k - 1) * dil + pad; // the largest window start + pad that fits
+  if (last < 0) return 0;
+  return min<i32>(last / stride + 1, out);
+}
+
+/** Four floats at `p`, `p + s`, `p + 2s`, `p + 3s` (s in floats). */
+@inline function loadStrided(p: usize, s: i32): v128 {
+  if (s == 1) return v128.load(p);
+  if (s == 2) return v128.shuffle<f32>(v128.load(p), v128.load(p, 16), 0, 2, 4, 6);
+  const b = <usize>s << 2;
+  let v = f32x4.splat(load<f32>(p));
+  v = f32x4.replace_lane(v, 1, load<f32>(p + b));
+  v = f32x4.replace_lane(v, 2, load<f32>(p + 2 * b));
+  v = f32x4.replace_lane(v, 3, load<f32>(p + 3 * b));
+  return v;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Max pooling, 2-D. PyTorch's rule (ATen MaxPoolKernel.cpp): start from −inf with the index of
+// the first tap inside the input, take `v > max || v != v` in row-major tap order — the first
+// maximum wins ties, the last NaN wins. Values are moved with bitselect, never f32x4.max, so
+// NaN payloads and −0 pass through unchanged.
+
+/** out/indices: planes × outH × outW; indices are offsets within the input plane (h·inW + w). */
+export function max_pool2d_fwd(
+  x: usize, out: usize, indices: usize, planes: i32,
+  inH: i32, inW: i32, outH: i32, outW: i32,
+  kH: i32, kW: i32, sH: i32, sW: i32, padH: i32, padW: i32, dilH: i32, dilW: i32,
+): i32 {
+  if (planes < 0 || inH < 1 || inW < 1 || outH < 1 || outW < 1 || kH < 1 || kW < 1 ||
+      sH < 1 || sW < 1 || dilH < 1 || dilW < 1 || padH < 0 || padW < 0) return 0;
+  const inPlane = inH * inW;
+  const owLo = min<i32>(interiorLo(padW, sW), outW);
+  const owHi = max<i32>(interiorHi(inW, kW, dilW, padW, sW, outW), owLo);
+  const laneStep = i32x4.mul(i32x4(0, 1, 2, 3), i32x4.splat(sW));
+  const negInf = f32x4.splat(-Infinity);
+  let o: usize = 0; // output element
+  for (let p = 0; p < planes; p++) {
+    const xp = x + ((<usize>p * <usize>inPlane) << 2);
+    for (let oh = 0; oh < outH; oh++, o += <usize>outW) {
+      const hStart = oh * sH - padH;
+      const hFirst = tapFirst(hStart, dilH);
+      const hCount = tapCount(hFirst, hStart, kH, dilH, inH);
+      const op = out + (o << 2);
+      const ip = indices + (o << 2);
+      let ow = owLo;
+      if (kW == 2 && sW == 2 && dilW == 1) {
+        // k2s2 along W: each input row gives both taps of four windows (even and odd columns).
+        const one = i32x4.splat(1);
+        for (; ow + 4 <= owHi; ow += 4) {
+          const w0 = ow * 2 - padW;
+          let best = negInf;
+          let bestIdx = i32x4.add(i32x4.splat(hFirst * inW + w0), laneStep);
+          for (let i = 0, h = hFirst; i < hCount; i++, h += dilH) {
+            const rowIdx = h * inW + w0;
+            const q = xp + (<usize>rowIdx << 2);
+            const a = v128.load(q);
+            const b = v128.load(q, 16);
+            const even = v128.shuffle<f32>(a, b, 0, 2, 4, 6);
+            const odd = v128.shuffle<f32>(a, b, 1, 3, 5, 7);
+            const iv = i32x4.add(i32x4.splat(rowIdx), laneStep);
+            let take = v128.or(f32x4.gt(even, best), f32x4.ne(even, even));
+            best = v128.bitselect(even, best, take);
+            bestIdx = v128.bitselect(iv, bestIdx, take);
+            take = v128.or(f32x4.gt(odd, best), f32x4.ne(odd, odd));
+            best = v128.bitselect(odd, best, take);
+            bestIdx = v128.bitselect(i32x4.add(iv, one), bestIdx, take);
+          }
+          v128.store(op + (<usize>ow << 2), best);
+          v128.store(ip + (<usize>ow << 2), bestIdx);
+        }
+      }
+      // Lanes = four output columns whose W taps all lie inside the input.
+      for (; ow + 4 <= owHi; ow += 4) {
+        const w0 = ow * sW - padW;
+        let best = negInf;
+        let bestIdx = i32x4.add(i32x4.splat(hFirst * inW + w0), laneStep);
+        for (let i = 0, h = hFirst; i < hCount; i++, h += dilH) {
+          const rowIdx = h * inW + w0;
+          for (let j = 0, w = 0; j < kW; j++, w += dilW) {
+            const v = loadStrided(xp + (<usize>(rowIdx + w) << 2), sW);
+            const take = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
+            best = v128.bitselect(v, best, take);
+            bestIdx = v128.bitselect(i32x4.add(i32x4.splat(rowIdx + w), laneStep), bestIdx, take);
+          }
+        }
+        v128.store(op + (<usize>ow << 2), best);
+        v128.store(ip + (<usize>ow << 2), bestIdx);
+      }
+      // The left and right edges and the remainder, one column at a time.
+      for (let c = 0; c < outW; c++) {
+        if (c == owLo) c = ow;
+        if (c >= outW) break;
+        const wStart = c * sW - padW;
+        const wFirst = tapFirst(wStart, dilW);
+        const wCount = tapCount(wFirst, wStart, kW, dilW, inW);
+        let best: f32 = -Infinity;
+        let bestIdx = hFirst * inW + wFirst;
+        for (let i = 0, h = hFirst; i < hCount; i++, h += dilH) {
+          for (let j = 0, w = wFirst; j < wCount; j++, w += dilW) {
+            const idx = h * inW + w;
+            const v = load<f32>(xp + (<usize>idx << 2));
+            if (v > best || v != v) {
+              best = v;
+              bestIdx = idx;
+            }
+          }
+        }
+        store<f32>(op + (<usize>c << 2), best);
+        store<i32>(ip + (<usize>c << 2), bestIdx);
+      }
+    }
+  }
+  return 1;
+}
+
+/**
+ * The backward of every max-style pooling: per plane, gradIn[index] += gradOut, in output order
+ * (so overlapping windows accumulate exactly as the reference); out-of-plane indices are skipped.
+ */
+export function max_pool_bwd(gradOut: usize, indices: usize, planes: i32, inPlane: i32, outPlane: i32, gradIn: usize): i32 {
+  if (planes < 0 || inPlane < 0 || outPlane < 0) return 0;
+  let o: usize = 0;
+  for (let p = 0; p < planes; p++) {
+    const gi = gradIn + ((<usize>p * <usize>inPlane) << 2);
+    for (let j = 0; j < outPlane; j++, o++) {
+      const idx = load<i32>(indices + (o << 2));
+      if (<u32>idx < <u32>inPlane) {
+        const q = gi + (<usize>idx << 2);
+        store<f32>(q, load<f32>(q) + load<f32>(gradOut + (o << 2)));
+      }
+    }
+  }
+  return 1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Average pooling, 2-D (ATen AvgPoolKernel.cpp): the float32 sum of the taps inside the input in
+// row-major order, starting from 0, over the divisor — divisorOverride if non-zero, else the
+// taps inside the padded extent (countIncludePad; the ceil-mode overhang excluded) or inside the
+// input. A window with no tap inside the input gives 0.
+
+@inline function avgDivisor(divOverride: i32, countIncludePad: i32, padded: i32, valid: i32): f32 {
+  return <f32>(divOverride != 0 ? divOverride : countIncludePad != 0 ? padded : valid);
+}
+
+/** Divisors must be exact in float32: |divisorOverride| ≤ 2^24, and windows of at most 2^24 taps. */
+@inline function divisorFits(divOverride: i32, kH: i32, kW: i32): bool {
+  return divOverride >= -(1 << 24) && divOverride <= (1 << 24) && <i64>kH * <i64>kW <= (1 << 24);
+}
+
+export function avg_pool2d_fwd(
+  x: usize, out: usize, planes: i32,
+  inH: i32, inW: i32, outH: i32, outW: i32,
+  kH: i32, kW: i32, sH: i32, sW: i32, padH: i32, padW: i32, padEndH: i32, padEndW: i32,
+  dilH: i32, dilW: i32, countIncludePad: i32, divisorOverride: i32,
+): i32 {
+  if (planes < 0 || inH < 1 || inW < 1 || outH < 1 || outW < 1 || kH < 1 || kW < 1 ||
+      sH < 1 || sW < 1 || dilH < 1 || dilW < 1 || padH < 0 || padW < 0 || padEndH < 0 || padEndW < 0 ||
+      !divisorFits(divisorOverride, kH, kW)) return 0;
+  const inPlane = inH * inW;
+  const owLo = min<i32>(interiorLo(padW, sW), outW);
+  const owHi = max<i32>(interiorHi(inW, kW, dilW, padW, sW, outW), owLo);
+  let o: usize = 0;
+  for (let p = 0; p < planes; p++) {
+    const xp = x + ((<usize>p * <usize>inPlane) << 2);
+    for (let oh = 0; oh < outH; oh++, o += <usize>outW) {
+      const hStart = oh * sH - padH;
+      const hFirst = tapFirst(hStart, dilH);
+      const hCount = tapCount(hFirst, hStart, kH, dilH, inH);
+      const hPadded = tapPadded(hStart, kH, dilH, inH, padEndH);
+      const op = out + (o << 2);
+      if (hCount == 0) {
+        memory.fill(op, 0, <usize>outW << 2);
+        continue;
+      }
+      let ow = 0;
+      // Interior columns: kW taps inside the input and inside the padded extent.
+      const div = f32x4.splat(avgDivisor(divisorOverride, countIncludePad, hPadded * kW, hCount * kW));
+      for (ow = owLo; ow + 4 <= owHi; ow += 4) {
+        const w0 = ow * sW - padW;
+        let sum = f32x4.splat(0);
+        for (let i = 0, h = hFirst; i < hCount; i++, h += dilH) {
+          const row = xp + (<usize>(h * inW + w0) << 2);
+          for (let j = 0, w = 0; j < kW; j++, w += dilW) {
+            sum = f32x4.add(sum, loadStrided(row + (<usize>w << 2), sW));
+          }
+        }
+        v128.store(op + (<usize>ow << 2), f32x4.div(sum, div));
+      }
+      for (let c = 0; c < outW; c++) {
+        if (c == owLo) c = ow;
+        if (c >= outW) break;
+        const wStart = c * sW - padW;
+        const wFirst = tapFirst(wStart, dilW);
+        const wCount = tapCount(wFirst, wStart, kW, dilW, inW);
+        if (wCount == 0) {
+          store<f32>(op + (<usize>c << 2), 0);
+          continue;
+        }
+        const wPadded = tapPadded(wStart, kW, dilW, inW, padEndW);
+        let sum: f32 = 0;
+        for (let i = 0, h = hFirst; i < hCount; i++, h += dilH) {
+          for (let j = 0, w = wFirst; j < wCount; j++, w += dilW) {
+            sum += load<f32>(xp + (<usize>(h * inW + w) << 2));
+          }
+        }
+        store<f32>(op + (<usize>c << 2), sum / avgDivisor(divisorOverride, countIncludePad, hPadded * wPadded, hCount * wCount));
+      }
+    }
+  }
+  return 1;
+}
+
+/**
+ * Scratch bytes avg_pool2d_bwd needs: one row of inW floats (plus slack) per "layer" — a single
+ * layer when windows cannot overlap along W, else one per W tap (see avg_pool2d_bwd).
+ */
+export function avg_pool2d_bwd_work_bytes(inW: i32, kW: i32, sW: i32, dilW: i32): i32 {
+  const layers = sW >= (kW - 1) * dilW + 1 ? 1 : kW;
+  return layers * ((inW + 4) << 2);
+}
+
+/**
+ * Average pooling backward: each tap inside the input gets gradOut / divisor, added in the
+ * reference's order — outputs in row-major order. Vectorised along the INPUT row: for each output
+ * row, the deltas are spread into "layers" (rows of inW floats, −0 where no window reaches, since
+ * x + (−0) == x for every x), then each layer is added to every input row the windows cover. Where
+ * windows overlap along W, layer L holds tap kW−1−L of every window: an input column reached by
+ * windows ow1 < ow2 gets ow1 through a higher tap, so from an earlier layer — the reference's order.
+ */
+export function avg_pool2d_bwd(
+  gradOut: usize, gradIn: usize, work: usize, planes: i32,
+  inH: i32, inW: i32, outH: i32, outW: i32,
+  kH: i32, kW: i32, sH: i32, sW: i32, padH: i32, padW: i32, padEndH: i32, padEndW: i32,
+  dilH: i32, dilW: i32, countIncludePad: i32, divisorOverride: i32,
+): i32 {
+  if (planes < 0 || inH < 1 || inW < 1 || outH < 1 || outW < 1 || kH < 1 || kW < 1 ||
+      sH < 1 || sW < 1 || dilH < 1 || dilW < 1 || padH < 0 || padW < 0 || padEndH < 0 || padEndW < 0 ||
+      !divisorFits(divisorOverride, kH, kW)) return 0;
+  const inPlane = inH * inW;
+  const overlapping = sW < (kW - 1) * dilW + 1;
+  const layers = overlapping ? kW : 1;
+  const layerBytes = <usize>(inW + 4) << 2;
+  const negZero = f32x4.splat(-0.0);
+  const inW4 = inW & ~3;
+  const owLo = min<i32>(interiorLo(padW, sW), outW);
+  const owHi = max<i32>(interiorHi(inW, kW, dilW, padW, sW, outW), owLo);
+  let o: usize = 0;
+  for (let p = 0; p < planes; p++) {
+    const gp = gradIn + ((<usize>p * <usize>inPlane) << 2);
+    for (let oh = 0; oh < outH; oh++, o += <usize>outW) {
+      const hStart = oh * sH - padH;
+      const hFirst = tapFirst(hStart, dilH);
+      const hCount = tapCount(hFirst, hStart, kH, dilH, inH);
+      if (hCount == 0) continue;
+      const hPadded = tapPadded(hStart, kH, dilH, inH, padEndH);
+      for (let L = 0; L < layers; L++) {
+        const lp = work + <usize>L * layerBytes;
+        for (let w = 0; w < inW; w += 4) v128.store(lp + (<usize>w << 2), negZero);
+      }
+      const go = gradOut + (o << 2);
+      // Interior columns: kW taps, all inside the input and the padded extent — one divisor.
+      const divI = avgDivisor(divisorOverride, countIncludePad, hPadded * kW, hCount * kW);
+      let c = owLo;
+      if (kW == 2 && sW == 2 && dilW == 1) {
+        // k2s2 (non-overlapping): spread four deltas over eight contiguous columns.
+        const dv = f32x4.splat(divI);
+        for (; c + 4 <= owHi; c += 4) {
+          const d = f32x4.div(v128.load(go + (<usize>c << 2)), dv);
+          const q = work + (<usize>(c * 2 - padW) << 2);
+          v128.store(q, v128.shuffle<f32>(d, d, 0, 0, 1, 1));
+          v128.store(q, v128.shuffle<f32>(d, d, 2, 2, 3, 3), 16);
+        }
+      }
+      for (; c < owHi; c++) {
+        const delta = load<f32>(go + (<usize>c << 2)) / divI;
+        for (let j = 0, w = c * sW - padW; j < kW; j++, w += dilW) {
+          const L = overlapping ? kW - 1 - j : 0;
+          store<f32>(work + <usize>L * layerBytes + (<usize>w << 2), delta);
+        }
+      }
+      // The edges: windows that reach into the padding.
+      for (let c = 0; c < outW; c++) {
+        if (c == owLo) c = owHi;
+        if (c >= outW) break;
+        const wStart = c * sW - padW;
+        const wFirst = tapFirst(wStart, dilW);
+        const wCount = tapCount(wFirst, wStart, kW, dilW, inW);
+        if (wCount == 0) continue;
+        const wPadded = tapPadded(wStart, kW, dilW, inW, padEndW);
+        const delta = load<f32>(go + (<usize>c << 2)) /
+          avgDivisor(divisorOverride, countIncludePad, hPadded * wPadded, hCount * wCount);
+        let tap = (wFirst - wStart) / dilW; // index of the first inside tap within the window
+        for (let j = 0, w = wFirst; j < wCount; j++, w += dilW, tap++) {
+          const L = overlapping ? kW - 1 - tap : 0;
+          store<f32>(work + <usize>L * layerBytes + (<usize>w << 2), delta);
+        }
+      }
+      for (let i = 0, h = hFirst; i < hCount; i++, h += dilH) {
+        const row = gp + (<usize>(h * inW) << 2);
+        for (let L = 0; L < layers; L++) {
+          const lp = work + <usize>L * layerBytes;
+          let w = 0;
+          for (; w < inW4; w += 4) {
+            const q = row + (<usize>w << 2);
+            v128.store(q, f32x4.add(v128.load(q), v128.load(lp + (<usize>w << 2))));
+          }
+          for (; w < inW; w++) {
+            const q = row + (<usize>w << 2);
+            store<f32>(q, load<f32>(q) + load<f32>(lp + (<usize>w << 2)));
+          }
+        }
+      }
+    }
+  }
+  return 1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// SGEMM: C (m×n) += op(A) · op(B), op(A) m×k, op(B) k×n, all row-major and dense:
+//   sgemm_nn: A m×k, B k×n;   sgemm_nt: A m×k, B n×k;   sgemm_tn: A k×m, B k×n.
+// GotoBLAS blocking: a KC×NC block of op(B) and an MC×KC block of op(A) are packed into `work`
+// (gemm_work_bytes() bytes, 16-byte aligned) as NR-wide and MR-tall panels, zero-padded, and an
+// MR×NR register tile accumulates each KC-long product before it is added to C.
+
+const MR = 4;
+const NR = 8;
+const KC = 256;
+const MC = 128;
+const NC = 512;
+
+export function gemm_work_bytes(): i32 {
+  return (KC * NC + MC * KC + MR * NR) << 2;
+}
+
+const PACK_B_BYTES: usize = <usize>(KC * NC) << 2;
+const PACK_A_BYTES: usize = <usize>(MC * KC) << 2;
+
+/** op(B)[p][j] = B[p][j] (transB = 0) or B[j][p] (transB = 1); ld = row length of B as stored. */
+function packB(b: usize, ld: i32, transB: i32, pc: i32, jc: i32, kc: i32, nc: i32, dst: usize): void {
+  for (let jr = 0; jr < nc; jr += NR) {
+    const w = min<i32>(NR, nc - jr);
+    const panel = dst + (<usize>(jr * kc) << 2);
+    if (transB == 0) {
+      let src = b + (<usize>((pc * ld) + jc + jr) << 2);
+      const step = <usize>ld << 2;
+      if (w == NR) {
+        for (let p = 0; p < kc; p++, src += step) {
+          const d = panel + (<usize>(p * NR) << 2);
+          v128.store(d, v128.load(src));
+          v128.store(d, v128.load(src, 16), 16);
+        }
+      } else {
+        for (let p = 0; p < kc; p++, src += step) {
+          const d = panel + (<usize>(p * NR) << 2);
+          for (let jj = 0; jj < NR; jj++) store<f32>(d + (<usize>jj << 2), jj < w ? load<f32>(src + (<usize>jj << 2)) : 0);
+        }
+      }
+    } else {
+      for (let jj = 0; jj < NR; jj++) {
+        const d = panel + (<usize>jj << 2);
+        if (jj < w) {
+          const src = b + (<usize>((jc + jr + jj) * ld + pc) << 2);
+          for (let p = 0; p < kc; p++) store<f32>(d + (<usize>(p * NR) << 2), load<f32>(src + (<usize>p << 2)));
+        } else {
+          for (let p = 0; p < kc; p++) store<f32>(d + (<usize>(p * NR) << 2), 0);
+        }
+      }
+    }
+  }
+}
+
+/** op(A)[i][p] = A[i][p] (transA = 0) or A[p][i] (transA = 1); ld = row length of A as stored. */
+function packA(a: usize, ld: i32, transA: i32, ic: i32, pc: i32, mc: i32, kc: i32, dst: usize): void {
+  for (let ir = 0; ir < mc; ir += MR) {
+    const h = min<i32>(MR, mc - ir);
+    const panel = dst + (<usize>(ir * kc) << 2);
+    if (transA == 0) {
+      for (let ii = 0; ii < MR; ii++) {
+        const d = panel + (<usize>ii << 2);
+        if (ii < h) {
+          const src = a + (<usize>((ic + ir + ii) * ld + pc) << 2);
+          for (let p = 0; p < kc; p++) store<f32>(d + (<usize>(p * MR) << 2), load<f32>(src + (<usize>p << 2)));
+        } else {
+          for (let p = 0; p < kc; p++) store<f32>(d + (<usize>(p * MR) << 2), 0);
+        }
+      }
+    } else {
+      let src = a + (<usize>(pc * ld + ic + ir) << 2);
+      const step = <usize>ld << 2;
+      for (let p = 0; p < kc; p++, src += step) {
+        const d = panel + (<usize>(p * MR) << 2);
+        if (h == MR) v128.store(d, v128.load(src));
+        else for (let ii = 0; ii < MR; ii++) store<f32>(d + (<usize>ii << 2), ii < h ? load<f32>(src + (<usize>ii << 2)) : 0);
+      }
+    }
+  }
+}
+
+/** C[0..h)[0..w) += (packed A panel) · (packed B panel) over kc; tile = MR·NR floats of scratch. */
+@inline function microKernel(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32, h: i32, w: i32, tile: usize): void {
+  let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
+  let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
+  let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
+  let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
+  for (let p = 0; p < kc; p++, pa += MR << 2, pb += NR << 2) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let a = v128.load32_splat(pa);
+    c00 = f32x4.add(c00, f32x4.mul(a, b0));
+    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 4);
+    c10 = f32x4.add(c10, f32x4.mul(a, b0));
+    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 8);
+    c20 = f32x4.add(c20, f32x4.mul(a, b0));
+    c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa, 12);
+    c30 = f32x4.add(c30, f32x4.mul(a, b0));
+    c31 = f32x4.add(c31, f32x4.mul(a, b1));
+  }
+  const row = <usize>ldc << 2;
+  if (h == MR && w == NR) {
+    let q = c;
+    v128.store(q, f32x4.add(v128.load(q), c00)); v128.store(q, f32x4.add(v128.load(q, 16), c01), 16); q += row;
+    v128.store(q, f32x4.add(v128.load(q), c10)); v128.store(q, f32x4.add(v128.load(q, 16), c11), 16); q += row;
+    v128.store(q, f32x4.add(v128.load(q), c20)); v128.store(q, f32x4.add(v128.load(q, 16), c21), 16); q += row;
+    v128.store(q, f32x4.add(v128.load(q), c30)); v128.store(q, f32x4.add(v128.load(q, 16), c31), 16);
+  } else {
+    v128.store(tile, c00); v128.store(tile, c01, 16);
+    v128.store(tile, c10, 32); v128.store(tile, c11, 48);
+    v128.store(tile, c20, 64); v128.store(tile, c21, 80);
+    v128.store(tile, c30, 96); v128.store(tile, c31, 112);
+    for (let i = 0; i < h; i++) {
+      for (let j = 0; j < w; j++) {
+        const q = c + <usize>i * row + (<usize>j << 2);
+        store<f32>(q, load<f32>(q) + load<f32>(tile + (<usize>(i * NR + j) << 2)));
+      }
+    }
+  }
+}
+
+function sgemm(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, transA: i32, transB: i32, work: usize): i32 {
+  if (m < 0 || n < 0 || k < 0) return 0;
+  if (m == 0 || n == 0 || k == 0) return 1;
+  const lda = transA != 0 ? m : k;
+  const ldb = transB != 0 ? k : n;
+  const packedB = work;
+  const packedA = work + PACK_B_BYTES;
+  const tile = packedA + PACK_A_BYTES;
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = min<i32>(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min<i32>(KC, k - pc);
+      packB(b, ldb, transB, pc, jc, kc, nc, packedB);
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = min<i32>(MC, m - ic);
+        packA(a, lda, transA, ic, pc, mc, kc, packedA);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const w = min<i32>(NR, nc - jr);
+          const pb = packedB + (<usize>(jr * kc) << 2);
+          for (let ir = 0; ir < mc; ir += MR) {
+            const h = min<i32>(MR, mc - ir);
+            const cp = c + (<usize>((ic + ir) * n + jc + jr) << 2);
+            microKernel(packedA + (<usize>(ir * kc) << 2), pb, kc, cp, n, h, w, tile);
+          }
+        }
+      }
+    }
+  }
+  return 1;
+}
+
+/** C (m×n) += A (m×k) · B (k×n). */
+export function sgemm_nn(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, work: usize): i32 {
+  return sgemm(a, b, c, m, n, k, 0, 0, work);
+}
+
+/** C (m×n) += A (m×k) · Bᵀ, B n×k. */
+export function sgemm_nt(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, work: usize): i32 {
+  return sgemm(a, b, c, m, n, k, 0, 1, work);
+}
+
+/** C (m×n) += Aᵀ · B, A k×m, B k×n. */
+export function sgemm_tn(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, work: usize): i32 {
+  return sgemm(a, b, c, m, n, k, 1, 0, work);
+}
+
+/** Where JS may start allocating: the end of this module's static data. */
+export function heap_base(): usize {
+  return __heap_base;
+}

@@ -1,0 +1,343 @@
+// The parity suite: every fast kernel (src/kernels/wasm/) against its reference (src/kernels/ref/)
+// on random and edge geometries — sizes around the SIMD width, stride, padding (symmetric,
+// asymmetric, 'same'), dilation, ceil mode — and on inputs with NaN, ±Infinity, −0, ties and
+// windows of nothing but −Infinity.
+// - Pooling must agree bit for bit (Float32Array bits — any NaN equals any NaN — and indices
+//   exactly): the SIMD lanes run across output columns and each does the reference's own
+//   sequence of float32 operations.
+// - GEMM sums in another order: each element within 1e-5 of the size of what it sums
+//   (|C₀| + Σ|a·b|), i.e. within rounding of a float32 dot product.
+// - Where a fast kernel does not cover the geometry it must decline (return false) and leave its
+//   outputs untouched.
+
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+
+import { gemm_nn__ref, gemm_nt__ref, gemm_tn__ref } from '../../src/kernels/ref/gemm.js';
+import { avg_pool_bwd__ref, avg_pool_fwd__ref, max_pool_bwd__ref, max_pool_fwd__ref, type AvgOptions } from '../../src/kernels/ref/pool.js';
+import { gemm_nn__wasm_simd, gemm_nt__wasm_simd, gemm_tn__wasm_simd } from '../../src/kernels/wasm/gemm.js';
+import { alloc, f32View, free, kernels, memoryStats, wasmSimdAvailable } from '../../src/kernels/wasm/loader.js';
+import { avg_pool_bwd__wasm_simd, avg_pool_fwd__wasm_simd, max_pool_bwd__wasm_simd, max_pool_fwd__wasm_simd } from '../../src/kernels/wasm/pool.js';
+import { poolGeometry, type PoolGeometry, type WindowOptions } from '../../src/pool/geometry.js';
+
+/** mulberry32: a small seeded generator, so failures reproduce. */
+function prng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const int = (rand: () => number, lo: number, hi: number): number => lo + Math.floor(rand() * (hi - lo + 1));
+
+type Fill = 'normal' | 'ties' | 'special' | 'neginf';
+
+/** Input values: continuous, few distinct (ties), sprinkled with NaN/±Infinity/−0, or mostly −Infinity. */
+function values(rand: () => number, n: number, fill: Fill): Float32Array {
+  const x = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = rand();
+    if (fill === 'normal') x[i] = r * 4 - 2;
+    else if (fill === 'ties') x[i] = Math.floor(r * 3) - 1;
+    else if (fill === 'neginf') x[i] = r < 0.85 ? -Infinity : r < 0.9 ? NaN : Math.floor(r * 20) - 10;
+    else {
+      const v = rand();
+      x[i] = v < 0.08 ? NaN : v < 0.14 ? Infinity : v < 0.2 ? -Infinity : v < 0.26 ? -0 : v < 0.5 ? Math.floor(r * 3) : r * 4 - 2;
+    }
+  }
+  return x;
+}
+
+/**
+ * The first element where two float32 arrays differ in their bits, or −1 — except that any NaN
+ * equals any NaN: a NaN's sign and payload are no part of the contract (V8 canonicalises NaN when
+ * the reference stores it, 0x7fc00000; wasm arithmetic gives x86's default NaN, 0xffc00000, as
+ * PyTorch's own C++ does). Copied values (max pooling) keep their bits either way.
+ */
+function firstBitDiff(a: Float32Array, b: Float32Array): number {
+  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  for (let i = 0; i < ua.length; i++) if (ua[i] !== ub[i] && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) return i;
+  return ua.length === ub.length ? -1 : ua.length;
+}
+
+function assertBitsEqual(actual: Float32Array, expected: Float32Array, what: string): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  const i = firstBitDiff(actual, expected);
+  assert.equal(i, -1, i < 0 ? '' : `${what}: element ${i} is ${actual[i]} (0x${(new Uint32Array(actual.buffer, actual.byteOffset)[i]! >>> 0).toString(16)}), reference ${expected[i]} (0x${(new Uint32Array(expected.buffer, expected.byteOffset)[i]! >>> 0).toString(16)})`);
+}
+
+function describeGeometry(g: PoolGeometry): string {
+  return `in ${g.planes}×${g.inH}×${g.inW} out ${g.outH}×${g.outW} k ${g.kH}×${g.kW} s ${g.sH}×${g.sW} pad ${g.padH}/${g.padEndH}×${g.padW}/${g.padEndW} dil ${g.dilH}×${g.dilW}`;
+}
+
+interface Case {
+  shape: number[];
+  opts: WindowOptions;
+  nd: 1 | 2;
+}
+
+/** Random 2-D (and some 1-D) geometries: sizes 3..9 around the SIMD width, some wider rows. */
+function randomCases(seed: number, count: number): Case[] {
+  const rand = prng(seed);
+  const cases: Case[] = [];
+  while (cases.length < count) {
+    const nd: 1 | 2 = rand() < 0.15 ? 1 : 2;
+    const spatial = Array.from({ length: nd }, () => (rand() < 0.8 ? int(rand, 3, 9) : int(rand, 10, 41)));
+    const kernel = spatial.map(() => int(rand, 1, 4));
+    const stride = kernel.map(() => int(rand, 1, 3));
+    const dilation = kernel.map(() => (rand() < 0.7 ? 1 : int(rand, 2, 3)));
+    const effective = kernel.map((k, i) => (k - 1) * dilation[i]! + 1);
+    const r = rand();
+    const padding: WindowOptions['padding'] = r < 0.35 ? 0
+      : r < 0.7 ? effective.map((e) => int(rand, 0, Math.floor(e / 2)))
+      : r < 0.9 ? effective.map((e) => [int(rand, 0, e - 1), int(rand, 0, e - 1)] as [number, number])
+      : rand() < 0.5 ? 'same' : 'same-lower';
+    const shape = [int(rand, 1, 2), int(rand, 1, 3), ...spatial];
+    const opts: WindowOptions = { kernelSize: kernel, stride, dilation, padding, ceilMode: rand() < 0.5 };
+    try {
+      poolGeometry(nd === 2 ? 'max_pool2d' : 'max_pool1d', nd, shape, opts);
+    } catch {
+      continue; // output too small for these options: not a geometry
+    }
+    cases.push({ shape, opts, nd });
+  }
+  return cases;
+}
+
+/** Hand-picked edges: the LeNet and benchmark shapes, SIMD-width rows, ceil-mode overhang, asymmetric pads. */
+const EDGE_CASES: Case[] = [
+  { nd: 2, shape: [2, 3, 8, 8], opts: { kernelSize: 2 } },
+  { nd: 2, shape: [1, 6, 28, 28], opts: { kernelSize: 2, stride: 2 } },
+  { nd: 2, shape: [1, 16, 10, 10], opts: { kernelSize: 2, stride: 2 } },
+  { nd: 2, shape: [1, 2, 17, 17], opts: { kernelSize: 3, stride: 2, padding: 1 } },
+  { nd: 2, shape: [1, 2, 9, 9], opts: { kernelSize: 3, stride: 2, padding: 1, ceilMode: true } },
+  { nd: 2, shape: [1, 2, 7, 7], opts: { kernelSize: 2, stride: 2, ceilMode: true } },
+  { nd: 2, shape: [1, 1, 5, 5], opts: { kernelSize: 3, stride: 2, padding: 1, ceilMode: true } },
+  { nd: 2, shape: [1, 2, 6, 13], opts: { kernelSize: 3, stride: 1, padding: 1 } },
+  { nd: 2, shape: [1, 2, 6, 13], opts: { kernelSize: [2, 3], stride: 1, dilation: [1, 2] } },
+  { nd: 2, shape: [1, 2, 12, 12], opts: { kernelSize: 3, stride: 3, dilation: 2, padding: 2 } },
+  { nd: 2, shape: [1, 1, 4, 4], opts: { kernelSize: 4, stride: 1, padding: [[3, 0], [0, 3]] } },
+  { nd: 2, shape: [1, 1, 8, 11], opts: { kernelSize: 3, stride: [1, 4], padding: [[2, 1], [1, 2]], ceilMode: true } },
+  { nd: 2, shape: [2, 1, 3, 3], opts: { kernelSize: 3, padding: 'same', stride: 1 } },
+  { nd: 2, shape: [1, 1, 5, 9], opts: { kernelSize: 2, stride: 2, padding: 'same-lower' } },
+  { nd: 2, shape: [1, 3, 1, 40], opts: { kernelSize: [1, 5], stride: [1, 1], dilation: [1, 3], padding: [0, 6] } },
+  { nd: 1, shape: [3, 4, 33], opts: { kernelSize: 2, stride: 2 } },
+  { nd: 1, shape: [1, 2, 9], opts: { kernelSize: 4, stride: 1, padding: 2, ceilMode: true } },
+  // Windows entirely in the padding along W (a dilated tap pair straddles the input).
+  { nd: 2, shape: [1, 1, 3, 3], opts: { kernelSize: [1, 2], stride: 1, dilation: [1, 3], padding: [[0, 0], [2, 2]] } },
+];
+
+const FILLS: Fill[] = ['normal', 'ties', 'special', 'neginf'];
+const CASES = [...EDGE_CASES, ...randomCases(20261127, 260)];
+
+function geometryOf(c: Case, op: string): PoolGeometry {
+  return poolGeometry(c.nd === 2 ? `${op}2d` : `${op}1d`, c.nd, c.shape, c.opts);
+}
+
+test('WebAssembly SIMD is available on this Node (the fast kernels run, not decline)', () => {
+  assert.equal(wasmSimdAvailable(), true);
+  assert.ok(kernels() !== undefined);
+});
+
+describe('max pooling: wasm SIMD = reference, bit for bit', () => {
+  test('forward values and indices (first maximum wins ties, last NaN wins, −inf windows keep their first index)', () => {
+    const rand = prng(1);
+    for (const [ci, c] of CASES.entries()) {
+      const g = geometryOf(c, 'max_pool');
+      const n = g.planes * g.inH * g.inW, m = g.planes * g.outH * g.outW;
+      for (const fill of FILLS) {
+        const x = values(rand, n, fill);
+        const refOut = new Float32Array(m), refIdx = new Int32Array(m);
+        max_pool_fwd__ref(x, g, refOut, refIdx);
+        const out = new Float32Array(m).fill(7), idx = new Int32Array(m).fill(-7);
+        assert.equal(max_pool_fwd__wasm_simd(x, g, out, idx), true, `declined case ${ci}: ${describeGeometry(g)}`);
+        assertBitsEqual(out, refOut, `case ${ci} (${fill}) ${describeGeometry(g)}`);
+        assert.deepEqual(idx, refIdx, `indices, case ${ci} (${fill}) ${describeGeometry(g)}`);
+      }
+    }
+  });
+
+  test('backward scatters each gradient to its index, accumulating over overlaps in output order', () => {
+    const rand = prng(2);
+    for (const [ci, c] of CASES.entries()) {
+      const g = geometryOf(c, 'max_pool');
+      const inPlane = g.inH * g.inW, outPlane = g.outH * g.outW;
+      const n = g.planes * inPlane, m = g.planes * outPlane;
+      const idx = new Int32Array(m);
+      max_pool_fwd__ref(values(rand, n, 'ties'), g, new Float32Array(m), idx);
+      // Some indices outside the plane (as an all-padding window may record): both skip them.
+      if (ci % 5 === 0) for (let i = 0; i < m; i += 7) idx[i] = i % 2 === 0 ? -1 : inPlane;
+      const gradOut = values(rand, m, ci % 3 === 0 ? 'special' : 'normal');
+      const start = values(rand, n, 'normal');
+      const ref = start.slice(), fast = start.slice();
+      max_pool_bwd__ref(gradOut, idx, g.planes, inPlane, outPlane, ref);
+      assert.equal(max_pool_bwd__wasm_simd(gradOut, idx, g.planes, inPlane, outPlane, fast), true);
+      assertBitsEqual(fast, ref, `case ${ci} ${describeGeometry(g)}`);
+    }
+  });
+});
+
+const AVG_OPTIONS: AvgOptions[] = [
+  { countIncludePad: true, divisorOverride: undefined },
+  { countIncludePad: false, divisorOverride: undefined },
+  { countIncludePad: true, divisorOverride: 3 },
+  { countIncludePad: false, divisorOverride: -2 },
+];
+
+describe('average pooling: wasm SIMD = reference, bit for bit', () => {
+  test('forward: float32 sums in row-major window order over every divisor rule', () => {
+    const rand = prng(3);
+    for (const [ci, c] of CASES.entries()) {
+      const g = geometryOf(c, 'avg_pool');
+      const n = g.planes * g.inH * g.inW, m = g.planes * g.outH * g.outW;
+      for (const [oi, opts] of AVG_OPTIONS.entries()) {
+        const fill = FILLS[(ci + oi) % FILLS.length]!;
+        const x = values(rand, n, fill);
+        const ref = new Float32Array(m);
+        avg_pool_fwd__ref(x, g, opts, ref);
+        const fast = new Float32Array(m).fill(7);
+        assert.equal(avg_pool_fwd__wasm_simd(x, g, opts, fast), true, `declined case ${ci}`);
+        assertBitsEqual(fast, ref, `case ${ci} (${fill}, ${JSON.stringify(opts)}) ${describeGeometry(g)}`);
+      }
+    }
+  });
+
+  test('backward: each tap gets gradOut / divisor, overlaps accumulated in the reference order', () => {
+    const rand = prng(4);
+    for (const [ci, c] of CASES.entries()) {
+      const g = geometryOf(c, 'avg_pool');
+      const n = g.planes * g.inH * g.inW, m = g.planes * g.outH * g.outW;
+      for (const [oi, opts] of AVG_OPTIONS.entries()) {
+        const gradOut = values(rand, m, (ci + oi) % 4 === 0 ? 'special' : 'normal');
+        const start = oi % 2 === 0 ? values(rand, n, 'normal') : new Float32Array(n);
+        const ref = start.slice(), fast = start.slice();
+        avg_pool_bwd__ref(gradOut, g, opts, ref);
+        assert.equal(avg_pool_bwd__wasm_simd(gradOut, g, opts, fast), true, `declined case ${ci}`);
+        assertBitsEqual(fast, ref, `case ${ci} (${JSON.stringify(opts)}) ${describeGeometry(g)}`);
+      }
+    }
+  });
+});
+
+describe('the fast pooling kernels decline what they do not cover', () => {
+  const g3 = poolGeometry('max_pool3d', 3, [1, 1, 4, 5, 6], { kernelSize: 2 });
+  const g3flat = poolGeometry('max_pool3d', 3, [1, 1, 3, 5, 6], { kernelSize: [1, 2, 2] });
+
+  test('3-D windows and more than one depth decline, outputs untouched', () => {
+    for (const g of [g3, g3flat]) {
+      const n = g.planes * g.inD * g.inH * g.inW, m = g.planes * g.outD * g.outH * g.outW;
+      const x = values(prng(5), n, 'normal');
+      const out = new Float32Array(m).fill(7), idx = new Int32Array(m).fill(-7);
+      assert.equal(max_pool_fwd__wasm_simd(x, g, out, idx), false);
+      assert.ok(out.every((v) => v === 7) && idx.every((v) => v === -7));
+      const opts = AVG_OPTIONS[0]!;
+      assert.equal(avg_pool_fwd__wasm_simd(x, g, opts, out), false);
+      assert.ok(out.every((v) => v === 7));
+      const gradIn = new Float32Array(n).fill(7);
+      assert.equal(avg_pool_bwd__wasm_simd(new Float32Array(m), g, opts, gradIn), false);
+      assert.ok(gradIn.every((v) => v === 7));
+    }
+  });
+
+  test('a divisorOverride that float32 cannot hold exactly (or 0, or a fraction) declines', () => {
+    const g = poolGeometry('avg_pool2d', 2, [1, 1, 6, 6], { kernelSize: 2 });
+    for (const divisorOverride of [2 ** 24 + 1, -(2 ** 25), 0, 1.5]) {
+      const out = new Float32Array(9).fill(7);
+      assert.equal(avg_pool_fwd__wasm_simd(new Float32Array(36), g, { countIncludePad: true, divisorOverride }, out), false);
+      assert.ok(out.every((v) => v === 7));
+      const gradIn = new Float32Array(36).fill(7);
+      assert.equal(avg_pool_bwd__wasm_simd(new Float32Array(9), g, { countIncludePad: true, divisorOverride }, gradIn), false);
+      assert.ok(gradIn.every((v) => v === 7));
+    }
+  });
+
+  test('the raw kernels decline nonsense arguments instead of reading out of bounds', () => {
+    const k = kernels()!;
+    assert.equal(k.max_pool2d_fwd(0, 0, 0, 1, 4, 4, 2, 2, 2, 2, 0, 2, 0, 0, 1, 1), 0); // stride 0
+    assert.equal(k.avg_pool2d_fwd(0, 0, 1, 4, 4, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0, 1, 1, 0), 0); // dilation 0
+    assert.equal(k.sgemm_nn(0, 0, 0, -1, 2, 2, 0), 0);
+  });
+});
+
+/** |fast − ref| ≤ 1e-5 · (|C₀| + Σₚ|a·b|) per element: float32 rounding of a reordered sum. */
+function assertGemmClose(kind: 'nn' | 'nt' | 'tn', fast: Float32Array, ref: Float32Array, c0: Float32Array, a: Float32Array, b: Float32Array,
+  m: number, n: number, k: number, aOff: number, bOff: number, cOff: number): void {
+  const A = (i: number, p: number): number => (kind === 'tn' ? a[aOff + p * m + i]! : a[aOff + i * k + p]!);
+  const B = (p: number, j: number): number => (kind === 'nt' ? b[bOff + j * k + p]! : b[bOff + p * n + j]!);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      const e = cOff + i * n + j;
+      let scale = Math.abs(c0[e]!);
+      for (let p = 0; p < k; p++) scale += Math.abs(A(i, p) * B(p, j));
+      const diff = Math.abs(fast[e]! - ref[e]!);
+      if (!(diff <= 1e-5 * scale + 1e-30)) {
+        assert.fail(`gemm_${kind} ${m}×${n}×${k}: C[${i}][${j}] = ${fast[e]}, reference ${ref[e]} (scale ${scale})`);
+      }
+    }
+  }
+  // Elements outside the product's block are untouched.
+  for (let e = 0; e < fast.length; e++) {
+    if (e < cOff || e >= cOff + m * n) assert.equal(fast[e], c0[e]);
+  }
+}
+
+describe('GEMM: wasm SIMD within float32 rounding of the reference', () => {
+  const kinds = [
+    ['nn', gemm_nn__ref, gemm_nn__wasm_simd],
+    ['nt', gemm_nt__ref, gemm_nt__wasm_simd],
+    ['tn', gemm_tn__ref, gemm_tn__wasm_simd],
+  ] as const;
+  // Edges of the 4×8 register tile, the 256-deep K block, the 128-row M block and the 512-column N block.
+  const sizes: [number, number, number][] = [
+    [1, 1, 1], [3, 5, 7], [4, 8, 1], [5, 9, 3], [8, 16, 16], [7, 15, 33], [13, 3, 300],
+    [6, 25, 576], [16, 150, 100], [129, 17, 9], [9, 520, 5], [33, 65, 257],
+  ];
+  for (const [kind, ref, fast] of kinds) {
+    test(`gemm_${kind}: C += op(A)·op(B) on tile, block and offset edges`, () => {
+      const rand = prng(6);
+      for (const [si, [m, n, k]] of sizes.entries()) {
+        const aOff = si % 3, bOff = (si * 5) % 4, cOff = si % 2 ? 3 : 0;
+        const a = values(rand, aOff + m * k + 2, 'normal');
+        const b = values(rand, bOff + k * n + 1, 'normal');
+        // Zeros in A: the reference skips them, the fast kernel multiplies — same result for finite B.
+        for (let i = 0; i < a.length; i += 11) a[i] = 0;
+        const c0 = values(rand, cOff + m * n + 3, 'normal');
+        const r = c0.slice(), f = c0.slice();
+        ref(a, b, r, m, n, k, aOff, bOff, cOff);
+        assert.equal(fast(a, b, f, m, n, k, aOff, bOff, cOff), true);
+        assertGemmClose(kind, f, r, c0, a, b, m, n, k, aOff, bOff, cOff);
+      }
+    });
+  }
+
+  test('an empty product leaves C unchanged', () => {
+    const c = new Float32Array([1, 2, 3]);
+    assert.equal(gemm_nn__wasm_simd(new Float32Array(0), new Float32Array(0), c, 1, 3, 0), true);
+    assert.deepEqual(c, new Float32Array([1, 2, 3]));
+  });
+});
+
+describe('wasm memory', () => {
+  test('freed blocks are reused, neighbours merge, and views survive growth when re-made', () => {
+    const before = memoryStats();
+    const a = alloc(1000), b = alloc(1000), c = alloc(1000);
+    assert.ok(a % 16 === 0 && b % 16 === 0 && c % 16 === 0);
+    assert.ok(b >= a + 1000 + 16 && c >= b + 1000 + 16, 'blocks keep 16 spare bytes');
+    free(a);
+    free(b);
+    const d = alloc(2000); // fits in the merged a+b
+    assert.equal(d, a);
+    f32View(d, 500).fill(1.5);
+    const big = alloc(before.memoryBytes + 4 * 65536); // forces growth
+    assert.equal(f32View(d, 500)[499], 1.5, 'contents survive growth');
+    assert.ok(memoryStats().memoryBytes > before.memoryBytes);
+    for (const p of [c, d, big]) free(p);
+    assert.equal(memoryStats().allocated, before.allocated);
+    assert.equal(memoryStats().top, before.top, 'the top returns to the bump pointer');
+  });
+});
