@@ -1,7 +1,7 @@
 // Reference 2-D convolution as im2col + GEMM. Pure functions over typed arrays and a geometry.
 
 import type { Conv2dGeometry } from '../../ops/conv.js';
-import { gemm_nn__ref, gemm_nt__ref, gemm_tn__ref } from './gemm.js';
+import { gemm_nn, gemm_nt, gemm_tn } from '../gemm.js';
 
 /** Unfolds one group of one image into columns: rows (c, kh, kw), columns (oh, ow); zero where padded. */
 export function im2col__ref(x: Float32Array, xOff: number, g: Conv2dGeometry, col: Float32Array): void {
@@ -54,7 +54,7 @@ export function conv2d_fwd__ref(x: Float32Array, w: Float32Array, b: Float32Arra
       im2col__ref(x, (n * g.cin + grp * g.cinPerGroup) * g.inH * g.inW, g, col);
       const yOff = (n * g.cout + grp * g.coutPerGroup) * L;
       if (b) for (let o = 0; o < g.coutPerGroup; o++) y.fill(b[grp * g.coutPerGroup + o]!, yOff + o * L, yOff + (o + 1) * L);
-      gemm_nn__ref(w, col, y, g.coutPerGroup, L, K, grp * g.coutPerGroup * K, 0, yOff);
+      gemm_nn(w, col, y, g.coutPerGroup, L, K, grp * g.coutPerGroup * K, 0, yOff);
     }
   }
 }
@@ -74,11 +74,11 @@ export function conv2d_bwd__ref(
       const wOff = grp * g.coutPerGroup * K;
       if (gw) {
         im2col__ref(x, xOff, g, col);
-        gemm_nt__ref(gy, col, gw, g.coutPerGroup, K, L, yOff, 0, wOff);
+        gemm_nt(gy, col, gw, g.coutPerGroup, K, L, yOff, 0, wOff);
       }
       if (gx) {
         col.fill(0);
-        gemm_tn__ref(w, gy, col, K, L, g.coutPerGroup, wOff, yOff, 0);
+        gemm_tn(w, gy, col, K, L, g.coutPerGroup, wOff, yOff, 0);
         col2im__ref(col, g, gx, xOff);
       }
       if (gb) {
