@@ -1,6 +1,6 @@
 import { result } from '../autograd/function.js';
 import { check, fmtShape } from '../errors.js';
-import { gemm_nn__ref, gemm_nt__ref, gemm_tn__ref } from '../kernels/ref/gemm.js';
+import { gemm_nn, gemm_nt, gemm_tn } from '../kernels/gemm.js';
 import { floatData, type Tensor } from '../tensor/tensor.js';
 
 /**
@@ -23,13 +23,13 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null, la
   const rows = xs.length / inF;
   const out = new Float32Array(rows * outF);
   if (bs) for (let r = 0; r < rows; r++) out.set(bs, r * outF);
-  gemm_nt__ref(xs, ws, out, rows, outF, inF);
+  gemm_nt(xs, ws, out, rows, outF, inF);
   const inputs = bias === null ? [x, weight] : [x, weight, bias];
   return result(out, [...x.shape.slice(0, -1), outF], 'linear', inputs, (g) => {
     const gx = x.requiresGrad ? new Float32Array(xs.length) : null;
-    if (gx) gemm_nn__ref(g, ws, gx, rows, inF, outF);
+    if (gx) gemm_nn(g, ws, gx, rows, inF, outF);
     const gw = weight.requiresGrad ? new Float32Array(ws.length) : null;
-    if (gw) gemm_tn__ref(g, xs, gw, outF, inF, rows);
+    if (gw) gemm_tn(g, xs, gw, outF, inF, rows);
     let gb: Float32Array | null = null;
     if (bias?.requiresGrad) {
       gb = new Float32Array(outF);
@@ -52,12 +52,12 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const [m, k] = a.shape as [number, number];
   const n = b.shape[1]!;
   const out = new Float32Array(m * n);
-  gemm_nn__ref(as, bs, out, m, n, k);
+  gemm_nn(as, bs, out, m, n, k);
   return result(out, [m, n], 'matmul', [a, b], (g) => {
     const ga = new Float32Array(as.length);
-    gemm_nt__ref(g, bs, ga, m, k, n);
+    gemm_nt(g, bs, ga, m, k, n);
     const gb = new Float32Array(bs.length);
-    gemm_tn__ref(as, g, gb, k, n, m);
+    gemm_tn(as, g, gb, k, n, m);
     return [ga, gb];
   });
 }

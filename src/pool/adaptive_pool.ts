@@ -1,7 +1,6 @@
 import { result } from '../autograd/function.js';
-import {
-  adaptive_avg_pool_bwd__ref, adaptive_avg_pool_fwd__ref, adaptive_max_pool_fwd__ref, max_pool_bwd__ref,
-} from '../kernels/ref/pool.js';
+import { max_pool_bwd } from '../kernels/pool.js';
+import { adaptive_avg_pool_bwd__ref, adaptive_avg_pool_fwd__ref, adaptive_max_pool_fwd__ref } from '../kernels/ref/pool.js';
 import { numel } from '../tensor/shape.js';
 import { floatData, Tensor } from '../tensor/tensor.js';
 import { adaptiveGeometry, type AdaptiveSize } from './geometry.js';
@@ -34,7 +33,7 @@ function adaptiveMaxPoolNd(nd: 1 | 2 | 3, x: Tensor, outputSize: AdaptiveSize): 
   adaptive_max_pool_fwd__ref(xs, g, out, indices);
   const output = result(out, g.outputShape, op, [x], (gradOut) => {
     const gradIn = new Float32Array(xs.length);
-    max_pool_bwd__ref(gradOut, indices, g.planes, g.inD * g.inH * g.inW, g.outD * g.outH * g.outW, gradIn);
+    max_pool_bwd(gradOut, indices, g.planes, g.inD * g.inH * g.inW, g.outD * g.outH * g.outW, gradIn);
     return [gradIn];
   });
   return { output, indices: new Tensor(indices, g.outputShape) };

@@ -1,6 +1,7 @@
 import { result } from '../autograd/function.js';
 import { check, show } from '../errors.js';
-import { avg_pool_bwd__ref, avg_pool_fwd__ref, type AvgOptions } from '../kernels/ref/pool.js';
+import { avg_pool_bwd, avg_pool_fwd } from '../kernels/pool.js';
+import type { AvgOptions } from '../kernels/ref/pool.js';
 import { numel } from '../tensor/shape.js';
 import { floatData, type Tensor } from '../tensor/tensor.js';
 import { poolGeometry, type PoolGeometry, type WindowOptions } from './geometry.js';
@@ -29,10 +30,10 @@ export function avgOptions(op: string, opts: AvgPoolOptions): AvgOptions {
 export function avgPoolGeometry(x: Tensor, g: PoolGeometry, avg: AvgOptions): Tensor {
   const xs = floatData(g.op, x);
   const out = new Float32Array(numel(g.outputShape));
-  avg_pool_fwd__ref(xs, g, avg, out);
+  avg_pool_fwd(xs, g, avg, out);
   return result(out, g.outputShape, g.op, [x], (gradOut) => {
     const gradIn = new Float32Array(xs.length);
-    avg_pool_bwd__ref(gradOut, g, avg, gradIn);
+    avg_pool_bwd(gradOut, g, avg, gradIn);
     return [gradIn];
   });
 }

@@ -1,6 +1,7 @@
 import { result } from '../autograd/function.js';
 import { check, fmtShape } from '../errors.js';
-import { fractional_max_pool_fwd__ref, max_pool_bwd__ref } from '../kernels/ref/pool.js';
+import { max_pool_bwd } from '../kernels/pool.js';
+import { fractional_max_pool_fwd__ref } from '../kernels/ref/pool.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { numel } from '../tensor/shape.js';
 import { floatData, Tensor } from '../tensor/tensor.js';
@@ -49,7 +50,7 @@ function fractionalMaxPoolNd(nd: 2 | 3, x: Tensor, opts: FractionalMaxPoolOption
   fractional_max_pool_fwd__ref(xs, g, samples, out, indices);
   const output = result(out, g.outputShape, op, [x], (gradOut) => {
     const gradIn = new Float32Array(xs.length);
-    max_pool_bwd__ref(gradOut, indices, g.planes, g.inD * g.inH * g.inW, g.outD * g.outH * g.outW, gradIn);
+    max_pool_bwd(gradOut, indices, g.planes, g.inD * g.inH * g.inW, g.outD * g.outH * g.outW, gradIn);
     return [gradIn];
   });
   return { output, indices: new Tensor(indices, g.outputShape) };

@@ -1,5 +1,5 @@
 import { result } from '../autograd/function.js';
-import { max_pool_bwd__ref, max_pool_fwd__ref } from '../kernels/ref/pool.js';
+import { max_pool_bwd, max_pool_fwd } from '../kernels/pool.js';
 import { numel } from '../tensor/shape.js';
 import { floatData, Tensor } from '../tensor/tensor.js';
 import { poolGeometry, type WindowOptions } from './geometry.js';
@@ -24,10 +24,10 @@ function maxPoolNd(nd: 1 | 2 | 3, x: Tensor, opts: MaxPoolOptions): PoolWithIndi
   const g = poolGeometry(op, nd, x.shape, opts);
   const out = new Float32Array(numel(g.outputShape));
   const indices = new Int32Array(out.length);
-  max_pool_fwd__ref(xs, g, out, indices);
+  max_pool_fwd(xs, g, out, indices);
   const output = result(out, g.outputShape, op, [x], (gradOut) => {
     const gradIn = new Float32Array(xs.length);
-    max_pool_bwd__ref(gradOut, indices, g.planes, g.inD * g.inH * g.inW, g.outD * g.outH * g.outW, gradIn);
+    max_pool_bwd(gradOut, indices, g.planes, g.inD * g.inH * g.inW, g.outD * g.outH * g.outW, gradIn);
     return [gradIn];
   });
   return { output, indices: new Tensor(indices, g.outputShape) };

@@ -1,0 +1,27 @@
+// Pooling kernels for the ops: the WebAssembly SIMD kernel when it takes the call (bit-identical
+// to the reference, as test/parity proves), else the reference loop.
+
+import type { PoolGeometry } from '../pool/geometry.js';
+import { avg_pool_bwd__ref, avg_pool_fwd__ref, max_pool_bwd__ref, max_pool_fwd__ref, type AvgOptions } from './ref/pool.js';
+import { fastKernels } from './switch.js';
+import {
+  avg_pool_bwd__wasm_simd, avg_pool_fwd__wasm_simd, max_pool_bwd__wasm_simd, max_pool_fwd__wasm_simd,
+} from './wasm/pool.js';
+
+export function max_pool_fwd(x: Float32Array, g: PoolGeometry, out: Float32Array, indices: Int32Array): void {
+  if (!(fastKernels() && max_pool_fwd__wasm_simd(x, g, out, indices))) max_pool_fwd__ref(x, g, out, indices);
+}
+
+export function max_pool_bwd(gradOut: Float32Array, indices: Int32Array, planes: number, inPlane: number, outPlane: number, gradIn: Float32Array): void {
+  if (!(fastKernels() && max_pool_bwd__wasm_simd(gradOut, indices, planes, inPlane, outPlane, gradIn))) {
+    max_pool_bwd__ref(gradOut, indices, planes, inPlane, outPlane, gradIn);
+  }
+}
+
+export function avg_pool_fwd(x: Float32Array, g: PoolGeometry, opts: AvgOptions, out: Float32Array): void {
+  if (!(fastKernels() && avg_pool_fwd__wasm_simd(x, g, opts, out))) avg_pool_fwd__ref(x, g, opts, out);
+}
+
+export function avg_pool_bwd(gradOut: Float32Array, g: PoolGeometry, opts: AvgOptions, gradIn: Float32Array): void {
+  if (!(fastKernels() && avg_pool_bwd__wasm_simd(gradOut, g, opts, gradIn))) avg_pool_bwd__ref(gradOut, g, opts, gradIn);
+}
