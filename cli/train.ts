@@ -7,6 +7,7 @@ import {
 import { choiceFlag, intFlag, numFlag, parse, UsageError } from './args.js';
 import { loadSafetensors, saveSafetensors } from './checkpoint.js';
 import { loadMnist } from './mnist.js';
+import { normalization, NORMALIZATIONS, type NormalizationName } from './model_file.js';
 
 export const TRAIN_HELP = `Usage: poolkit train [options]
 
@@ -23,6 +24,8 @@ Options:
   --momentum X         SGD momentum (default 0.9)
   --optimizer NAME     sgd or adam (default sgd)
   --seed N             seeds the weights and the shuffling (default 1)
+  --normalize KIND     input scaling: mnist (MNIST's mean and std, the default) or none
+                       (pixel / 255, as the published PyTorch recipe)
   --data-dir DIR       IDX files (train-images-idx3-ubyte[.gz], …) instead of MNIST, e.g.
                        /usr/share/datasets/fashion-mnist from Debian's dataset-fashion-mnist
   --out FILE           the model (default lenet5.safetensors); the training state, for
@@ -51,12 +54,13 @@ interface Config {
   momentum: number;
   optimizer: 'sgd' | 'adam';
   seed: number;
+  normalize: NormalizationName;
 }
 
 export async function train(argv: string[]): Promise<void> {
   const { values } = parse(argv, {
     pool: { type: 'string' }, epochs: { type: 'string' }, 'batch-size': { type: 'string' }, lr: { type: 'string' },
-    schedule: { type: 'string' }, momentum: { type: 'string' }, optimizer: { type: 'string' }, seed: { type: 'string' },
+    schedule: { type: 'string' }, momentum: { type: 'string' }, optimizer: { type: 'string' }, seed: { type: 'string' }, normalize: { type: 'string' },
     'data-dir': { type: 'string' }, out: { type: 'string' }, resume: { type: 'string' }, limit: { type: 'string' },
     'test-limit': { type: 'string' }, threads: { type: 'string' }, help: { type: 'boolean', short: 'h' },
   });
@@ -74,6 +78,7 @@ export async function train(argv: string[]): Promise<void> {
     momentum: numFlag('momentum', values.momentum, 0.9, 0, 0.999999),
     optimizer: optimizerName,
     seed: intFlag('seed', values.seed, 1, 0, 2 ** 32 - 1),
+    normalize: choiceFlag('normalize', values.normalize, 'mnist', NORMALIZATIONS),
   };
   intFlag('threads', values.threads, 1, 1, 256);
   const limit = intFlag('limit', values.limit, Infinity as number, 1);
@@ -92,7 +97,7 @@ export async function train(argv: string[]): Promise<void> {
     const state = await loadSafetensors(path.resolve(values.resume));
     const saved = JSON.parse(state.metadata.poolkit_train ?? 'null') as { config: Config; epoch: number } | null;
     if (saved === null) throw new UsageError(`--resume: ${values.resume} is not a poolkit training state (no poolkit_train metadata)`);
-    config = { ...saved.config, epochs: config.epochs };
+    config = { ...saved.config, normalize: saved.config.normalize ?? 'mnist', epochs: config.epochs };
     model = lenet5({ pool: config.pool, generator: new Generator(config.seed) });
     optimizer = makeOptimizer(config, model.parameters());
     model.loadStateDict(prefixed(state.tensors, 'model.'));
@@ -104,13 +109,15 @@ export async function train(argv: string[]): Promise<void> {
   const stepsPerEpoch = Math.ceil(trainSet.n / config.batchSize);
   const totalSteps = stepsPerEpoch * config.epochs;
   const lrAt = (step: number) => scheduledLr(config.schedule, config.lr, step, totalSteps);
+  const normalize = normalization(config.normalize);
   const tty = process.stderr.isTTY === true;
   console.log(`LeNet-5 (${config.pool} pooling) on ${data.name}: ${trainSet.n} training / ${testSet.n} test images, ` +
-    `${config.optimizer}${config.optimizer === 'sgd' ? ` momentum ${config.momentum}` : ''}, lr ${config.lr} (${config.schedule}), batch ${config.batchSize}, seed ${config.seed}`);
+    `${config.optimizer}${config.optimizer === 'sgd' ? ` momentum ${config.momentum}` : ''}, lr ${config.lr} (${config.schedule}), batch ${config.batchSize}, ` +
+    `${config.normalize === 'mnist' ? 'normalized' : 'pixels / 255'}, seed ${config.seed}`);
 
   let accuracy = 0, seconds = 0;
   for (let epoch = startEpoch; epoch <= config.epochs; epoch++) {
-    const loader = new DataLoader(trainSet, { batchSize: config.batchSize, shuffle: true, generator: new Generator(config.seed * 1000003 + epoch) });
+    const loader = new DataLoader(trainSet, { batchSize: config.batchSize, shuffle: true, normalize, generator: new Generator(config.seed * 1000003 + epoch) });
     const bar = tty ? new SingleBar({
       format: `epoch ${epoch}/${config.epochs} [{bar}] {value}/{total}  loss {loss}  {ips} img/s  ETA {eta_formatted}`,
       barsize: 24, hideCursor: true, clearOnComplete: true, stream: process.stderr, etaBuffer: 50,
@@ -121,7 +128,7 @@ export async function train(argv: string[]): Promise<void> {
       onStep: bar ? (s) => bar.update(s.step, { loss: s.loss.toFixed(4), ips: Math.round(s.images / Math.max(s.seconds, 1e-9)) }) : undefined,
     });
     bar?.stop();
-    const test = evaluate(model, new DataLoader(testSet, { batchSize: 1000, shuffle: false }));
+    const test = evaluate(model, new DataLoader(testSet, { batchSize: 1000, shuffle: false, normalize }));
     accuracy = test.accuracy;
     seconds += result.seconds;
     console.log(`epoch ${epoch}/${config.epochs}  loss ${result.loss.toFixed(4)}  test accuracy ${(100 * test.accuracy).toFixed(2)} %  ${result.seconds.toFixed(1)} s`);
@@ -142,7 +149,7 @@ function prefixed<T>(tensors: Record<string, T>, prefix: string): Record<string,
 
 /** The model alone (loads in PyTorch as is), then the training state beside it; each written atomically. */
 async function saveCheckpoint(out: string, model: ReturnType<typeof lenet5>, optimizer: Optimizer<{ lr: number }>, config: Config, epoch: number, accuracy: number): Promise<void> {
-  const meta = { format: 'pt', poolkit_model: JSON.stringify({ arch: 'lenet5', pool: config.pool }), poolkit_epoch: String(epoch), poolkit_test_accuracy: accuracy.toFixed(4) };
+  const meta = { format: 'pt', poolkit_model: JSON.stringify({ arch: 'lenet5', pool: config.pool, normalize: config.normalize }), poolkit_epoch: String(epoch), poolkit_test_accuracy: accuracy.toFixed(4) };
   await saveSafetensors(out, model.stateDict(), meta);
   const opt = optimizer.stateDict();
   const tensors: Record<string, Tensor> = {};

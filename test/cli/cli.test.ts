@@ -43,6 +43,7 @@ describe('poolkit CLI: help and mistakes', () => {
       [['train', '--lr', 'fast'], /--lr must be a number/],
       [['train', '--pool', 'median'], /--pool must be one of max, avg, lp2, lp3/],
       [['train', '--optimizer', 'lbfgs'], /--optimizer must be one of sgd, adam/],
+      [['train', '--normalize', 'zscore'], /--normalize must be one of mnist, none/],
       [['eval'], /eval needs --model FILE/],
       [['predict', '--model', 'm.safetensors'], /predict needs at least one PNG image/],
       [['fly'], /unknown command 'fly'/],
