@@ -33,7 +33,7 @@ describe('poolkit CLI: help and mistakes', () => {
       assert.equal(r.code, 0, cmd);
       assert.match(r.stdout, new RegExp(`Usage: poolkit ${cmd}`));
     }
-    assert.match(poolkit('train', '--help').stdout, /--lr 0\.001 --schedule constant/);
+    assert.match(poolkit('train', '--help').stdout, /--lr 0\.001 --schedule constant --normalize none/);
   });
 
   test('an unknown flag, a bad value or an unknown command is one line on stderr and exit 2', () => {
