@@ -66,6 +66,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from torch_lenet import LeNet5  # scripts/torch_lenet.py: the LeNet5 that scripts/check_torch_load.py loads poolkit's models into
+
 SEED = 20240611
 OUT_DIR = Path(__file__).resolve().parent.parent / 'test' / 'fixtures' / 'pool'
 
@@ -1019,25 +1021,6 @@ def optim_cases():
              '(OPTIMIZERS in scripts/gen_fixtures.py); each step sets every parameter\'s grad, calls step(), and records the '
              'parameters after it. Options left out are each library\'s default (they agree, AdamW\'s weight decay 0.01 included).']
     return cs, notes
-
-
-class LeNet5(torch.nn.Module):
-    """The usual PyTorch LeNet-5 for 28×28 MNIST (the class scripts/check_torch_load.py loads poolkit's models into)."""
-    def __init__(self):
-        super().__init__()
-        self.conv1 = torch.nn.Conv2d(1, 6, 5, padding=2)
-        self.conv2 = torch.nn.Conv2d(6, 16, 5)
-        self.fc1 = torch.nn.Linear(16 * 5 * 5, 120)
-        self.fc2 = torch.nn.Linear(120, 84)
-        self.fc3 = torch.nn.Linear(84, 10)
-
-    def forward(self, x):
-        x = F.max_pool2d(F.relu(self.conv1(x)), 2)
-        x = F.max_pool2d(F.relu(self.conv2(x)), 2)
-        x = torch.flatten(x, 1)
-        x = F.relu(self.fc1(x))
-        x = F.relu(self.fc2(x))
-        return self.fc3(x)
 
 
 LENET_DECIMALS = 3  # weights rounded to 3 decimals: short JSON; PyTorch's default init bounds are 0.05 to 0.2

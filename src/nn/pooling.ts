@@ -1,4 +1,3 @@
-import type { Generator } from '../tensor/random.js';
 import type { Tensor } from '../tensor/tensor.js';
 import {
   adaptiveAvgPool1d, adaptiveAvgPool2d, adaptiveAvgPool3d,
@@ -163,7 +162,7 @@ export class AdaptiveMaxPool3d extends AdaptiveMaxPoolNd {
 
 abstract class FractionalMaxPoolNd extends Module {
   readonly options: FractionalMaxPoolOptions;
-  constructor(opts: FractionalMaxPoolOptions & { generator?: Generator }) {
+  constructor(opts: FractionalMaxPoolOptions) {
     super();
     this.options = opts;
   }

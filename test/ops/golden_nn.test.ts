@@ -31,26 +31,12 @@
 //   layers above (seen: ≤ 8.2e-7 of max|gradient|, 1.1e-4 of the element).
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
 import * as pk from '../../src/index.js';
-
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const FIXTURE_DIR = join(REPO_ROOT, 'test', 'fixtures', 'nn');
+import { assertTensor, decode, EXACT, type FixtureHeader, isJsonTensor, type JsonTensor, loadJson, maxAbs, type Tolerance } from '../helpers/fixtures.js';
 
 // ---- The JSON schema (scripts/gen_fixtures.py) ----
-
-type JsonNumber = number | 'NaN' | 'Infinity' | '-Infinity';
-
-interface JsonTensor {
-  shape: number[];
-  data: JsonNumber[];
-  /** Class indices; values are float32 otherwise. */
-  dtype?: 'int32';
-}
 
 interface OpCase {
   name: string;
@@ -81,74 +67,13 @@ interface LeNetFixture {
   grads: Record<string, JsonTensor>;
 }
 
-interface Header {
-  torch: string;
-  seed: number;
-  notes: string[];
-}
-
-function load<T>(name: string): Header & T {
-  return JSON.parse(readFileSync(join(FIXTURE_DIR, `${name}.json`), 'utf8')) as Header & T;
-}
-
-/** JSON values to numbers: each decimal is the shortest one naming its float32, so round it back to float32. */
-function decode(data: readonly JsonNumber[]): number[] {
-  return data.map((v) => (typeof v === 'number' ? Math.fround(v) : v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : -Infinity));
-}
-
-function isJsonTensor(v: unknown): v is JsonTensor {
-  return typeof v === 'object' && v !== null && Array.isArray((v as JsonTensor).shape) && Array.isArray((v as JsonTensor).data);
+function load<T>(name: string): FixtureHeader & T {
+  return loadJson<FixtureHeader & T>('test', 'fixtures', 'nn', `${name}.json`);
 }
 
 function toTensor(t: JsonTensor, requiresGrad = false): pk.Tensor {
   if (t.dtype === 'int32') return pk.tensor(decode(t.data), t.shape, { dtype: 'int32' }) as unknown as pk.Tensor;
   return pk.tensor(decode(t.data), t.shape, { requiresGrad });
-}
-
-/** The largest finite magnitude in a JSON tensor. */
-function maxAbs(t: JsonTensor): number {
-  return decode(t.data).reduce((m, v) => (Number.isFinite(v) ? Math.max(m, Math.abs(v)) : m), 0);
-}
-
-// ---- Comparing ----
-
-/** Exactly, or within `rtol` relative to the element or `atol` absolute. */
-type Tolerance = { exact: true } | { exact: false; rtol: number; atol: number };
-
-const EXACT: Tolerance = { exact: true };
-
-function unravel(i: number, shape: readonly number[]): string {
-  const at: number[] = [];
-  for (let d = shape.length - 1; d >= 0; d--) {
-    at.unshift(i % shape[d]!);
-    i = Math.floor(i / shape[d]!);
-  }
-  return `[${at.join(', ')}]`;
-}
-
-function agrees(actual: number, expected: number, tol: Tolerance): boolean {
-  if (Number.isNaN(expected) || Number.isNaN(actual)) return Number.isNaN(expected) && Number.isNaN(actual);
-  if (actual === expected) return true; // also -0 === 0 and equal infinities
-  if (tol.exact || !Number.isFinite(expected) || !Number.isFinite(actual)) return false;
-  return Math.abs(actual - expected) <= Math.max(tol.rtol * Math.abs(expected), tol.atol);
-}
-
-/** Shapes equal, then every element; lists the first few differences. */
-function assertTensor(what: string, actual: pk.Tensor<Float32Array | Int32Array>, expected: JsonTensor, tol: Tolerance): void {
-  assert.deepEqual([...actual.shape], expected.shape, `${what}: shape`);
-  const want = decode(expected.data);
-  assert.equal(actual.data.length, want.length, `${what}: number of elements`);
-  const diffs: string[] = [];
-  let count = 0;
-  for (let i = 0; i < want.length; i++) {
-    if (agrees(actual.data[i]!, want[i]!, tol)) continue;
-    count++;
-    if (diffs.length < 8) diffs.push(`at ${unravel(i, expected.shape)}: expected ${want[i]}, got ${actual.data[i]}`);
-  }
-  if (count > 0) {
-    const how = tol.exact ? 'exactly' : `within ${tol.rtol} relative / ${tol.atol.toPrecision(3)} absolute`;
-    assert.fail(`${what}: ${count} of ${want.length} elements differ (${how})\n  ${diffs.join('\n  ')}${count > diffs.length ? '\n  …' : ''}`);
-  }
 }
 
 // ---- ops.json ----
@@ -199,8 +124,8 @@ function runOpCase(c: OpCase): void {
 }
 
 /** Adds the file's header test, or a failing test if the file does not load. */
-function withFixture<T>(name: string, body: (fixture: Header & T) => void): void {
-  let fixture: Header & T;
+function withFixture<T>(name: string, body: (fixture: FixtureHeader & T) => void): void {
+  let fixture: FixtureHeader & T;
   try {
     fixture = load<T>(name);
   } catch (e) {

@@ -19,18 +19,7 @@ import { gemm_nn__wasm_simd, gemm_nt__wasm_simd, gemm_tn__wasm_simd } from '../.
 import { alloc, f32View, free, kernels, memoryStats, wasmSimdAvailable } from '../../src/kernels/wasm/loader.js';
 import { avg_pool_bwd__wasm_simd, avg_pool_fwd__wasm_simd, max_pool_bwd__wasm_simd, max_pool_fwd__wasm_simd } from '../../src/kernels/wasm/pool.js';
 import { poolGeometry, type PoolGeometry, type WindowOptions } from '../../src/pool/geometry.js';
-
-/** mulberry32: a small seeded generator, so failures reproduce. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng as prng } from '../helpers/gradcheck.js'; // mulberry32, seeded, so failures reproduce
 
 const int = (rand: () => number, lo: number, hi: number): number => lo + Math.floor(rand() * (hi - lo + 1));
 

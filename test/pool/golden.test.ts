@@ -15,30 +15,17 @@
 // message that matches the case's rule (PyTorch's key phrase).
 
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
 import * as pk from '../../src/index.js';
+import { assertTensor, decode, type FixtureHeader, isJsonTensor, type JsonTensor, loadJson, maxAbs } from '../helpers/fixtures.js';
 
-const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const FIXTURE_DIR = join(REPO_ROOT, 'test', 'fixtures', 'pool');
 const GOLDEN_FILES = ['max_pool', 'avg_pool', 'lp_pool', 'adaptive_pool', 'fractional_pool', 'unpool'] as const;
 
 const RTOL = 1e-6;
 const ATOL = 1e-7;
 
 // ---- The JSON schema (scripts/gen_fixtures.py) ----
-
-type JsonNumber = number | 'NaN' | 'Infinity' | '-Infinity';
-
-interface JsonTensor {
-  shape: number[];
-  data: JsonNumber[];
-  /** Index tensors among the arguments; values are float32 otherwise. */
-  dtype?: 'int32';
-}
 
 /** poolkit's arguments after the input. */
 interface Args {
@@ -75,24 +62,12 @@ interface ErrorCase {
   note?: string;
 }
 
-interface FixtureFile<C> {
-  torch: string;
-  seed: number;
-  notes: string[];
+interface FixtureFile<C> extends FixtureHeader {
   cases: C[];
 }
 
 function load<C>(family: string): FixtureFile<C> {
-  return JSON.parse(readFileSync(join(FIXTURE_DIR, `${family}.json`), 'utf8')) as FixtureFile<C>;
-}
-
-/** JSON values to numbers: each decimal is the shortest one naming its float32, so round it back to float32. */
-function decode(data: readonly JsonNumber[]): number[] {
-  return data.map((v) => (typeof v === 'number' ? Math.fround(v) : v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : -Infinity));
-}
-
-function isJsonTensor(v: unknown): v is JsonTensor {
-  return typeof v === 'object' && v !== null && Array.isArray((v as JsonTensor).shape) && Array.isArray((v as JsonTensor).data);
+  return loadJson<FixtureFile<C>>('test', 'fixtures', 'pool', `${family}.json`);
 }
 
 /** JSON arguments to poolkit arguments: every `{shape, data}` becomes a tensor. */
@@ -122,51 +97,12 @@ function callPoolkit(fn: string, x: pk.Tensor, args: Args): PoolResult {
 /** Max pooling, adaptive max, fractional max and max unpooling only move values: they must be exact. */
 const isMaxFamily = (fn: string): boolean => /^(maxPool|maxUnpool|adaptiveMaxPool|fractionalMaxPool)/.test(fn);
 
-// ---- Comparing ----
-
-function unravel(i: number, shape: readonly number[]): string {
-  const at: number[] = [];
-  for (let d = shape.length - 1; d >= 0; d--) {
-    at.unshift(i % shape[d]!);
-    i = Math.floor(i / shape[d]!);
-  }
-  return `[${at.join(', ')}]`;
-}
-
-/** How closely a tensor must agree: exactly, or within `atol` or RTOL relative. */
-type Tolerance = { exact: true } | { exact: false; atol: number };
-
-function agrees(actual: number, expected: number, tol: Tolerance): boolean {
-  if (Number.isNaN(expected) || Number.isNaN(actual)) return Number.isNaN(expected) && Number.isNaN(actual);
-  if (actual === expected) return true; // also -0 === 0 and equal infinities
-  if (tol.exact || !Number.isFinite(expected) || !Number.isFinite(actual)) return false;
-  return Math.abs(actual - expected) <= Math.max(RTOL * Math.abs(expected), tol.atol);
-}
-
-/** Shapes equal, then every element; lists the first few differences. */
-function assertTensor(what: string, actual: pk.Tensor<Float32Array | Int32Array>, expected: JsonTensor, tol: Tolerance): void {
-  assert.deepEqual([...actual.shape], expected.shape, `${what}: shape`);
-  const want = decode(expected.data);
-  assert.equal(actual.data.length, want.length, `${what}: number of elements`);
-  const diffs: string[] = [];
-  let count = 0;
-  for (let i = 0; i < want.length; i++) {
-    if (agrees(actual.data[i]!, want[i]!, tol)) continue;
-    count++;
-    if (diffs.length < 8) diffs.push(`at ${unravel(i, expected.shape)}: expected ${want[i]}, got ${actual.data[i]}`);
-  }
-  if (count > 0) {
-    const how = tol.exact ? 'exactly' : `within ${RTOL} relative / ${tol.atol.toPrecision(3)} absolute`;
-    assert.fail(`${what}: ${count} of ${want.length} elements differ (${how})\n  ${diffs.join('\n  ')}${count > diffs.length ? '\n  …' : ''}`);
-  }
-}
-
 function runGolden(c: GoldenCase): void {
   const x = pk.tensor(decode(c.input.data), c.input.shape, { requiresGrad: true });
   const result = callPoolkit(c.fn, x, c.args);
   const output = result instanceof pk.Tensor ? result : result.output;
   const exact = isMaxFamily(c.fn);
-  assertTensor('output', output, c.output, exact ? { exact } : { exact, atol: ATOL });
+  assertTensor('output', output, c.output, exact ? { exact } : { exact, rtol: RTOL, atol: ATOL });
   if (c.indices !== undefined) {
     assert.ok(!(result instanceof pk.Tensor), `${c.fn} should return { output, indices }`);
     assert.equal(result.indices.dtype, 'int32', 'indices dtype');
@@ -177,8 +113,8 @@ function runGolden(c: GoldenCase): void {
   // A gradient element sums mixed-sign contributions from overlapping windows: where they cancel,
   // a one-ulp difference upstream (PyTorch's pow is SLEEF's, within 1 ulp) exceeds 1e-6 of the
   // element, so the absolute floor scales with the tensor's largest gradient.
-  const gradScale = decode(c.gradInput.data).reduce((m, v) => (Number.isFinite(v) ? Math.max(m, Math.abs(v)) : m), 0);
-  assertTensor('gradInput', x.grad, c.gradInput, exact ? { exact } : { exact, atol: Math.max(ATOL, RTOL * gradScale) });
+  const gradScale = maxAbs(c.gradInput);
+  assertTensor('gradInput', x.grad, c.gradInput, exact ? { exact } : { exact, rtol: RTOL, atol: Math.max(ATOL, RTOL * gradScale) });
 }
 
 // ---- The suites ----
