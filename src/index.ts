@@ -53,3 +53,5 @@ export {
   ImageDataset, imageDataset, DataLoader, MNIST_NORMALIZATION, type DataLoaderOptions, type ImageBatch, type Normalization,
 } from './data/dataset.js';
 export { encodeSafetensors, decodeSafetensors, type Safetensors } from './io/safetensors.js';
+export { fastKernels, setFastKernels } from './kernels/switch.js';
+export { wasmSimdAvailable } from './kernels/wasm/loader.js';
