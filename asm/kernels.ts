@@ -529,3 +529,221 @@ export function sgemm_tn(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, w
 export function heap_base(): usize {
   return __heap_base;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Adaptive pooling, 1-D to 3-D (ATen AdaptiveAveragePooling.cpp, AdaptiveMaxPooling2d.cpp): bin
+// `o` of `out` covers input [floor(o·in/out), ceil((o+1)·in/out)) along each dimension. Bins
+// differ in width, so lanes cannot run across output columns here: the forwards are scalar (each
+// output's float32 sequence exactly the reference's); the average backward adds one delta to a
+// contiguous row of a bin, so it runs 4 input columns per lane group — each input element still
+// gets its adds in output order.
+
+@inline function adaptiveStart(o: i32, out: i32, inSize: i32): i32 {
+  return <i32>((<i64>o * <i64>inSize) / <i64>out);
+}
+@inline function adaptiveEnd(o: i32, out: i32, inSize: i32): i32 {
+  return <i32>((<i64>(o + 1) * <i64>inSize + <i64>out - 1) / <i64>out);
+}
+/** Bin extents are divisors in float32: decline sizes whose extents might not be exact there. */
+@inline function adaptiveCovered(planes: i32, inD: i32, inH: i32, inW: i32, outD: i32, outH: i32, outW: i32): bool {
+  return planes >= 0 && inD >= 0 && inH >= 0 && inW >= 0 && outD > 0 && outH > 0 && outW > 0 &&
+    inD <= 16777216 && inH <= 16777216 && inW <= 16777216;
+}
+
+/** out = ((sum / kD) / kH) / kW, each a float32 step, the sum over the bin in row-major order. */
+export function adaptive_avg_pool_fwd(x: usize, out: usize, planes: i32,
+  inD: i32, inH: i32, inW: i32, outD: i32, outH: i32, outW: i32): i32 {
+  if (!adaptiveCovered(planes, inD, inH, inW, outD, outH, outW)) return 0;
+  const inPlane = <usize>inD * <usize>inH * <usize>inW;
+  let o: usize = out;
+  for (let p = 0; p < planes; p++) {
+    const base = x + ((<usize>p * inPlane) << 2);
+    for (let od = 0; od < outD; od++) {
+      const d0 = adaptiveStart(od, outD, inD), d1 = adaptiveEnd(od, outD, inD);
+      for (let oh = 0; oh < outH; oh++) {
+        const h0 = adaptiveStart(oh, outH, inH), h1 = adaptiveEnd(oh, outH, inH);
+        for (let ow = 0; ow < outW; ow++, o += 4) {
+          const w0 = adaptiveStart(ow, outW, inW), w1 = adaptiveEnd(ow, outW, inW);
+          let sum: f32 = 0;
+          for (let d = d0; d < d1; d++) {
+            for (let h = h0; h < h1; h++) {
+              const row = base + ((<usize>(d * inH + h) * <usize>inW) << 2);
+              for (let w = w0; w < w1; w++) sum += load<f32>(row + (<usize>w << 2));
+            }
+          }
+          store<f32>(o, sum / <f32>(d1 - d0) / <f32>(h1 - h0) / <f32>(w1 - w0));
+        }
+      }
+    }
+  }
+  return 1;
+}
+
+/** gradIn[bin] += ((gradOut / kD) / kH) / kW, bins in output order (they may overlap). */
+export function adaptive_avg_pool_bwd(gradOut: usize, gradIn: usize, planes: i32,
+  inD: i32, inH: i32, inW: i32, outD: i32, outH: i32, outW: i32): i32 {
+  if (!adaptiveCovered(planes, inD, inH, inW, outD, outH, outW)) return 0;
+  const inPlane = <usize>inD * <usize>inH * <usize>inW;
+  let o: usize = gradOut;
+  for (let p = 0; p < planes; p++) {
+    const base = gradIn + ((<usize>p * inPlane) << 2);
+    for (let od = 0; od < outD; od++) {
+      const d0 = adaptiveStart(od, outD, inD), d1 = adaptiveEnd(od, outD, inD);
+      for (let oh = 0; oh < outH; oh++) {
+        const h0 = adaptiveStart(oh, outH, inH), h1 = adaptiveEnd(oh, outH, inH);
+        for (let ow = 0; ow < outW; ow++, o += 4) {
+          const w0 = adaptiveStart(ow, outW, inW), w1 = adaptiveEnd(ow, outW, inW);
+          const delta: f32 = load<f32>(o) / <f32>(d1 - d0) / <f32>(h1 - h0) / <f32>(w1 - w0);
+          const dv = f32x4.splat(delta);
+          for (let d = d0; d < d1; d++) {
+            for (let h = h0; h < h1; h++) {
+              const row = base + ((<usize>(d * inH + h) * <usize>inW) << 2);
+              let w = w0;
+              for (; w + 4 <= w1; w += 4) {
+                const q = row + (<usize>w << 2);
+                v128.store(q, f32x4.add(v128.load(q), dv));
+              }
+              for (; w < w1; w++) {
+                const q = row + (<usize>w << 2);
+                store<f32>(q, load<f32>(q) + delta);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return 1;
+}
+
+/** The max-pool rule over each bin: from −inf with the first tap's index, `v > max || v != v`. */
+export function adaptive_max_pool_fwd(x: usize, out: usize, indices: usize, planes: i32,
+  inD: i32, inH: i32, inW: i32, outD: i32, outH: i32, outW: i32): i32 {
+  if (!adaptiveCovered(planes, inD, inH, inW, outD, outH, outW)) return 0;
+  if (<u64>inD * <u64>inH * <u64>inW > <u64>i32.MAX_VALUE) return 0; // indices are int32
+  const inPlane = <usize>inD * <usize>inH * <usize>inW;
+  let o: usize = 0;
+  for (let p = 0; p < planes; p++) {
+    const base = x + ((<usize>p * inPlane) << 2);
+    for (let od = 0; od < outD; od++) {
+      const d0 = adaptiveStart(od, outD, inD), d1 = adaptiveEnd(od, outD, inD);
+      for (let oh = 0; oh < outH; oh++) {
+        const h0 = adaptiveStart(oh, outH, inH), h1 = adaptiveEnd(oh, outH, inH);
+        for (let ow = 0; ow < outW; ow++, o += 4) {
+          const w0 = adaptiveStart(ow, outW, inW), w1 = adaptiveEnd(ow, outW, inW);
+          let maxIndex: i32 = (d0 * inH + h0) * inW + w0;
+          let maxVal: f32 = -Infinity;
+          for (let d = d0; d < d1; d++) {
+            for (let h = h0; h < h1; h++) {
+              const rowIndex = (d * inH + h) * inW;
+              const row = base + (<usize>rowIndex << 2);
+              for (let w = w0; w < w1; w++) {
+                const v = load<f32>(row + (<usize>w << 2));
+                if (v > maxVal || v != v) {
+                  maxVal = v;
+                  maxIndex = rowIndex + w;
+                }
+              }
+            }
+          }
+          store<f32>(out + o, maxVal);
+          store<i32>(indices + o, maxIndex);
+        }
+      }
+    }
+  }
+  return 1;
+}
+
+// ---------------------------------------------------------------------------------------------
+// im2col / col2im for 2-D convolution (src/kernels/ref/conv.ts): one group of one image; rows
+// (c, kh, kw), columns (oh, ow). For each (kw) the output columns whose tap lies inside the input
+// form one run [owLo, owHi): outside it im2col writes +0 and col2im adds nothing. im2col only
+// moves data; col2im adds in the reference's (c, kh, kw, oh, ow) order — with stride 1 four
+// columns at once, which touch four different input elements.
+
+@inline function convRunLo(pad: i32, tap: i32, stride: i32): i32 {
+  const t = pad - tap; // first ow with ow·stride ≥ pad − tap
+  return t <= 0 ? 0 : (t + stride - 1) / stride;
+}
+@inline function convRunHi(inSize: i32, pad: i32, tap: i32, stride: i32, out: i32): i32 {
+  const t = inSize - 1 + pad - tap; // last ow with ow·stride ≤ in − 1 + pad − tap
+  return t < 0 ? 0 : min<i32>(t / stride + 1, out);
+}
+
+export function im2col(x: usize, col: usize, cin: i32, inH: i32, inW: i32, outH: i32, outW: i32,
+  kH: i32, kW: i32, sH: i32, sW: i32, padH: i32, padW: i32, dilH: i32, dilW: i32): i32 {
+  if (cin < 0 || inH < 0 || inW < 0 || outH < 0 || outW < 0 || kH < 0 || kW < 0 || sH <= 0 || sW <= 0 || dilH <= 0 || dilW <= 0) return 0;
+  const rowBytes = <usize>outW << 2;
+  let r: usize = col;
+  for (let c = 0; c < cin; c++) {
+    const plane = x + ((<usize>c * <usize>inH * <usize>inW) << 2);
+    for (let kh = 0; kh < kH; kh++) {
+      for (let kw = 0; kw < kW; kw++) {
+        const tapW = kw * dilW;
+        const lo = convRunLo(padW, tapW, sW);
+        const hi = max<i32>(convRunHi(inW, padW, tapW, sW, outW), lo);
+        const n = hi - lo;
+        for (let oh = 0; oh < outH; oh++, r += rowBytes) {
+          const h = oh * sH - padH + kh * dilH;
+          if (h < 0 || h >= inH || n == 0) {
+            memory.fill(r, 0, rowBytes);
+            continue;
+          }
+          if (lo > 0) memory.fill(r, 0, <usize>lo << 2);
+          if (hi < outW) memory.fill(r + (<usize>hi << 2), 0, <usize>(outW - hi) << 2);
+          const src = plane + ((<usize>h * <usize>inW + <usize>(lo * sW - padW + tapW)) << 2);
+          const dst = r + (<usize>lo << 2);
+          if (sW == 1) memory.copy(dst, src, <usize>n << 2);
+          else {
+            const step = <usize>sW << 2;
+            for (let i = 0; i < n; i++) store<u32>(dst + (<usize>i << 2), load<u32>(src + <usize>i * step));
+          }
+        }
+      }
+    }
+  }
+  return 1;
+}
+
+export function col2im(col: usize, dx: usize, cin: i32, inH: i32, inW: i32, outH: i32, outW: i32,
+  kH: i32, kW: i32, sH: i32, sW: i32, padH: i32, padW: i32, dilH: i32, dilW: i32): i32 {
+  if (cin < 0 || inH < 0 || inW < 0 || outH < 0 || outW < 0 || kH < 0 || kW < 0 || sH <= 0 || sW <= 0 || dilH <= 0 || dilW <= 0) return 0;
+  const rowBytes = <usize>outW << 2;
+  let r: usize = col;
+  for (let c = 0; c < cin; c++) {
+    const plane = dx + ((<usize>c * <usize>inH * <usize>inW) << 2);
+    for (let kh = 0; kh < kH; kh++) {
+      for (let kw = 0; kw < kW; kw++) {
+        const tapW = kw * dilW;
+        const lo = convRunLo(padW, tapW, sW);
+        const hi = max<i32>(convRunHi(inW, padW, tapW, sW, outW), lo);
+        const n = hi - lo;
+        for (let oh = 0; oh < outH; oh++, r += rowBytes) {
+          const h = oh * sH - padH + kh * dilH;
+          if (h < 0 || h >= inH || n == 0) continue;
+          const dst = plane + ((<usize>h * <usize>inW + <usize>(lo * sW - padW + tapW)) << 2);
+          const src = r + (<usize>lo << 2);
+          if (sW == 1) {
+            let i = 0;
+            for (; i + 4 <= n; i += 4) {
+              const q = dst + (<usize>i << 2);
+              v128.store(q, f32x4.add(v128.load(q), v128.load(src + (<usize>i << 2))));
+            }
+            for (; i < n; i++) {
+              const q = dst + (<usize>i << 2);
+              store<f32>(q, load<f32>(q) + load<f32>(src + (<usize>i << 2)));
+            }
+          } else {
+            const step = <usize>sW << 2;
+            for (let i = 0; i < n; i++) {
+              const q = dst + <usize>i * step;
+              store<f32>(q, load<f32>(q) + load<f32>(src + (<usize>i << 2)));
+            }
+          }
+        }
+      }
+    }
+  }
+  return 1;
+}

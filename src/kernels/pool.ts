@@ -1,10 +1,14 @@
 // Pooling kernels for the ops: the WebAssembly SIMD kernel when it takes the call (bit-identical
 // to the reference, as test/parity proves), else the reference loop.
 
-import type { PoolGeometry } from '../pool/geometry.js';
-import { avg_pool_bwd__ref, avg_pool_fwd__ref, max_pool_bwd__ref, max_pool_fwd__ref, type AvgOptions } from './ref/pool.js';
+import type { AdaptiveGeometry, PoolGeometry } from '../pool/geometry.js';
+import {
+  adaptive_avg_pool_bwd__ref, adaptive_avg_pool_fwd__ref, adaptive_max_pool_fwd__ref,
+  avg_pool_bwd__ref, avg_pool_fwd__ref, max_pool_bwd__ref, max_pool_fwd__ref, type AvgOptions,
+} from './ref/pool.js';
 import { fastKernels } from './switch.js';
 import {
+  adaptive_avg_pool_bwd__wasm_simd, adaptive_avg_pool_fwd__wasm_simd, adaptive_max_pool_fwd__wasm_simd,
   avg_pool_bwd__wasm_simd, avg_pool_fwd__wasm_simd, max_pool_bwd__wasm_simd, max_pool_fwd__wasm_simd,
 } from './wasm/pool.js';
 
@@ -24,4 +28,16 @@ export function avg_pool_fwd(x: Float32Array, g: PoolGeometry, opts: AvgOptions,
 
 export function avg_pool_bwd(gradOut: Float32Array, g: PoolGeometry, opts: AvgOptions, gradIn: Float32Array): void {
   if (!(fastKernels() && avg_pool_bwd__wasm_simd(gradOut, g, opts, gradIn))) avg_pool_bwd__ref(gradOut, g, opts, gradIn);
+}
+
+export function adaptive_avg_pool_fwd(x: Float32Array, g: AdaptiveGeometry, out: Float32Array): void {
+  if (!(fastKernels() && adaptive_avg_pool_fwd__wasm_simd(x, g, out))) adaptive_avg_pool_fwd__ref(x, g, out);
+}
+
+export function adaptive_avg_pool_bwd(gradOut: Float32Array, g: AdaptiveGeometry, gradIn: Float32Array): void {
+  if (!(fastKernels() && adaptive_avg_pool_bwd__wasm_simd(gradOut, g, gradIn))) adaptive_avg_pool_bwd__ref(gradOut, g, gradIn);
+}
+
+export function adaptive_max_pool_fwd(x: Float32Array, g: AdaptiveGeometry, out: Float32Array, indices: Int32Array): void {
+  if (!(fastKernels() && adaptive_max_pool_fwd__wasm_simd(x, g, out, indices))) adaptive_max_pool_fwd__ref(x, g, out, indices);
 }

@@ -1,6 +1,5 @@
 import { result } from '../autograd/function.js';
-import { max_pool_bwd } from '../kernels/pool.js';
-import { adaptive_avg_pool_bwd__ref, adaptive_avg_pool_fwd__ref, adaptive_max_pool_fwd__ref } from '../kernels/ref/pool.js';
+import { adaptive_avg_pool_bwd, adaptive_avg_pool_fwd, adaptive_max_pool_fwd, max_pool_bwd } from '../kernels/pool.js';
 import { numel } from '../tensor/shape.js';
 import { floatData, Tensor } from '../tensor/tensor.js';
 import { adaptiveGeometry, type AdaptiveSize } from './geometry.js';
@@ -15,10 +14,10 @@ function adaptiveAvgPoolNd(nd: 1 | 2 | 3, x: Tensor, outputSize: AdaptiveSize): 
   const xs = floatData(op, x);
   const g = adaptiveGeometry(op, nd, x.shape, outputSize);
   const out = new Float32Array(numel(g.outputShape));
-  adaptive_avg_pool_fwd__ref(xs, g, out);
+  adaptive_avg_pool_fwd(xs, g, out);
   return result(out, g.outputShape, op, [x], (gradOut) => {
     const gradIn = new Float32Array(xs.length);
-    adaptive_avg_pool_bwd__ref(gradOut, g, gradIn);
+    adaptive_avg_pool_bwd(gradOut, g, gradIn);
     return [gradIn];
   });
 }
@@ -30,7 +29,7 @@ function adaptiveMaxPoolNd(nd: 1 | 2 | 3, x: Tensor, outputSize: AdaptiveSize): 
   const g = adaptiveGeometry(op, nd, x.shape, outputSize);
   const out = new Float32Array(numel(g.outputShape));
   const indices = new Int32Array(out.length);
-  adaptive_max_pool_fwd__ref(xs, g, out, indices);
+  adaptive_max_pool_fwd(xs, g, out, indices);
   const output = result(out, g.outputShape, op, [x], (gradOut) => {
     const gradIn = new Float32Array(xs.length);
     max_pool_bwd(gradOut, indices, g.planes, g.inD * g.inH * g.inW, g.outD * g.outH * g.outW, gradIn);

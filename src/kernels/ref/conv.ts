@@ -2,6 +2,7 @@
 
 import type { Conv2dGeometry } from '../../ops/conv.js';
 import { gemm_nn, gemm_nt, gemm_tn } from '../gemm.js';
+import { col2im, im2col } from '../wasm/conv.js';
 
 /** Unfolds one group of one image into columns: rows (c, kh, kw), columns (oh, ow); zero where padded. */
 export function im2col__ref(x: Float32Array, xOff: number, g: Conv2dGeometry, col: Float32Array): void {
@@ -51,7 +52,7 @@ export function conv2d_fwd__ref(x: Float32Array, w: Float32Array, b: Float32Arra
   const col = new Float32Array(K * L);
   for (let n = 0; n < g.batch; n++) {
     for (let grp = 0; grp < g.groups; grp++) {
-      im2col__ref(x, (n * g.cin + grp * g.cinPerGroup) * g.inH * g.inW, g, col);
+      im2col(x, (n * g.cin + grp * g.cinPerGroup) * g.inH * g.inW, g, col);
       const yOff = (n * g.cout + grp * g.coutPerGroup) * L;
       if (b) for (let o = 0; o < g.coutPerGroup; o++) y.fill(b[grp * g.coutPerGroup + o]!, yOff + o * L, yOff + (o + 1) * L);
       gemm_nn(w, col, y, g.coutPerGroup, L, K, grp * g.coutPerGroup * K, 0, yOff);
@@ -73,13 +74,13 @@ export function conv2d_bwd__ref(
       const yOff = (n * g.cout + grp * g.coutPerGroup) * L;
       const wOff = grp * g.coutPerGroup * K;
       if (gw) {
-        im2col__ref(x, xOff, g, col);
+        im2col(x, xOff, g, col);
         gemm_nt(gy, col, gw, g.coutPerGroup, K, L, yOff, 0, wOff);
       }
       if (gx) {
         col.fill(0);
         gemm_tn(w, gy, col, K, L, g.coutPerGroup, wOff, yOff, 0);
-        col2im__ref(col, g, gx, xOff);
+        col2im(col, g, gx, xOff);
       }
       if (gb) {
         for (let o = 0; o < g.coutPerGroup; o++) {
