@@ -1,6 +1,6 @@
 import { result } from '../autograd/function.js';
 import { check, fmtShape, PoolkitError, show } from '../errors.js';
-import { conv2d_bwd__ref, conv2d_fwd__ref } from '../kernels/ref/conv.js';
+import { conv2d_bwd, conv2d_fwd } from '../kernels/conv.js';
 import { expandInts, type IntOrTuple } from '../pool/geometry.js';
 import { floatData, type Tensor } from '../tensor/tensor.js';
 
@@ -82,13 +82,13 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   const bs = bias === null ? null : floatData('conv2d', bias, 'bias');
   const g = conv2dGeometry(x.shape, weight.shape, bias === null ? null : bias.shape, opts);
   const out = new Float32Array(g.outputShape.reduce((a, b) => a * b, 1));
-  conv2d_fwd__ref(xs, ws, bs, g, out);
+  conv2d_fwd(xs, ws, bs, g, out);
   const inputs = bias === null ? [x, weight] : [x, weight, bias];
   return result(out, g.outputShape, 'conv2d', inputs, (gy) => {
     const gx = x.requiresGrad ? new Float32Array(xs.length) : null;
     const gw = weight.requiresGrad ? new Float32Array(ws.length) : null;
     const gb = bias?.requiresGrad ? new Float32Array(bs!.length) : null;
-    conv2d_bwd__ref(xs, ws, gy, g, gx, gw, gb);
+    conv2d_bwd(xs, ws, gy, g, gx, gw, gb);
     return bias === null ? [gx, gw] : [gx, gw, gb];
   });
 }

@@ -29,6 +29,16 @@ export interface KernelExports {
   sgemm_nn(a: number, b: number, c: number, m: number, n: number, k: number, work: number): number;
   sgemm_nt(a: number, b: number, c: number, m: number, n: number, k: number, work: number): number;
   sgemm_tn(a: number, b: number, c: number, m: number, n: number, k: number, work: number): number;
+  adaptive_avg_pool_fwd(x: number, out: number, planes: number,
+    inD: number, inH: number, inW: number, outD: number, outH: number, outW: number): number;
+  adaptive_avg_pool_bwd(gradOut: number, gradIn: number, planes: number,
+    inD: number, inH: number, inW: number, outD: number, outH: number, outW: number): number;
+  adaptive_max_pool_fwd(x: number, out: number, indices: number, planes: number,
+    inD: number, inH: number, inW: number, outD: number, outH: number, outW: number): number;
+  im2col(x: number, col: number, cin: number, inH: number, inW: number, outH: number, outW: number,
+    kH: number, kW: number, sH: number, sW: number, padH: number, padW: number, dilH: number, dilW: number): number;
+  col2im(col: number, dx: number, cin: number, inH: number, inW: number, outH: number, outW: number,
+    kH: number, kW: number, sH: number, sW: number, padH: number, padW: number, dilH: number, dilW: number): number;
 }
 
 // The slice of the WebAssembly JS API used here (src/ compiles without DOM or Node typings).

@@ -104,27 +104,14 @@ export function avg_pool_bwd__wasm_simd(gradOut: Float32Array, g: PoolGeometry, 
 }
 
 // Adaptive pooling (asm/kernels.ts adaptive_*): 1-D to 3-D, scalar forwards and a 4-column
-// backward, each output's float32 operations exactly the reference's. Declared here rather than in
-// loader.ts's KernelExports, which other work owns.
-interface AdaptiveExports {
-  adaptive_avg_pool_fwd(x: number, out: number, planes: number,
-    inD: number, inH: number, inW: number, outD: number, outH: number, outW: number): number;
-  adaptive_avg_pool_bwd(gradOut: number, gradIn: number, planes: number,
-    inD: number, inH: number, inW: number, outD: number, outH: number, outW: number): number;
-  adaptive_max_pool_fwd(x: number, out: number, indices: number, planes: number,
-    inD: number, inH: number, inW: number, outD: number, outH: number, outW: number): number;
-}
-
-function adaptive(k: KernelExports): AdaptiveExports {
-  return k as unknown as AdaptiveExports;
-}
+// backward, each output's float32 operations exactly the reference's.
 
 export function adaptive_avg_pool_fwd__wasm_simd(x: Float32Array, g: AdaptiveGeometry, out: Float32Array): boolean {
   const n = g.planes * g.inD * g.inH * g.inW;
   const m = g.planes * g.outD * g.outH * g.outW;
   return withBlocks([n * 4, m * 4], (k, [xp, op]) => {
     f32View(xp!, n).set(x.subarray(0, n));
-    if (!adaptive(k).adaptive_avg_pool_fwd(xp!, op!, g.planes, g.inD, g.inH, g.inW, g.outD, g.outH, g.outW)) return false;
+    if (!k.adaptive_avg_pool_fwd(xp!, op!, g.planes, g.inD, g.inH, g.inW, g.outD, g.outH, g.outW)) return false;
     out.set(f32View(op!, m));
     return true;
   });
@@ -136,7 +123,7 @@ export function adaptive_avg_pool_bwd__wasm_simd(gradOut: Float32Array, g: Adapt
   return withBlocks([m * 4, n * 4], (k, [gp, gi]) => {
     f32View(gp!, m).set(gradOut.subarray(0, m));
     f32View(gi!, n).set(gradIn.subarray(0, n));
-    if (!adaptive(k).adaptive_avg_pool_bwd(gp!, gi!, g.planes, g.inD, g.inH, g.inW, g.outD, g.outH, g.outW)) return false;
+    if (!k.adaptive_avg_pool_bwd(gp!, gi!, g.planes, g.inD, g.inH, g.inW, g.outD, g.outH, g.outW)) return false;
     gradIn.set(f32View(gi!, n));
     return true;
   });
@@ -147,7 +134,7 @@ export function adaptive_max_pool_fwd__wasm_simd(x: Float32Array, g: AdaptiveGeo
   const m = g.planes * g.outD * g.outH * g.outW;
   return withBlocks([n * 4, m * 4, m * 4], (k, [xp, op, ip]) => {
     f32View(xp!, n).set(x.subarray(0, n));
-    if (!adaptive(k).adaptive_max_pool_fwd(xp!, op!, ip!, g.planes, g.inD, g.inH, g.inW, g.outD, g.outH, g.outW)) return false;
+    if (!k.adaptive_max_pool_fwd(xp!, op!, ip!, g.planes, g.inD, g.inH, g.inW, g.outD, g.outH, g.outW)) return false;
     out.set(f32View(op!, m));
     indices.set(i32View(ip!, m));
     return true;

@@ -1,0 +1,65 @@
+// 2-D convolution as im2col + GEMM. im2col / col2im take the WebAssembly kernel when it takes
+// the call (bit-identical, as test/parity/conv_adaptive.test.ts proves), else the reference loop;
+// the GEMMs dispatch the same way (gemm.ts).
+
+import type { Conv2dGeometry } from '../ops/conv.js';
+import { gemm_nn, gemm_nt, gemm_tn } from './gemm.js';
+import { col2im__ref, im2col__ref } from './ref/conv.js';
+import { fastKernels } from './switch.js';
+import { col2im__wasm_simd, im2col__wasm_simd } from './wasm/conv.js';
+
+export function im2col(x: Float32Array, xOff: number, g: Conv2dGeometry, col: Float32Array): void {
+  if (!(fastKernels() && im2col__wasm_simd(x, xOff, g, col))) im2col__ref(x, xOff, g, col);
+}
+
+export function col2im(col: Float32Array, g: Conv2dGeometry, dx: Float32Array, dxOff: number): void {
+  if (!(fastKernels() && col2im__wasm_simd(col, g, dx, dxOff))) col2im__ref(col, g, dx, dxOff);
+}
+
+/** y[n, o] = Σ W[o] · col + b[o], per image and group. */
+export function conv2d_fwd(x: Float32Array, w: Float32Array, b: Float32Array | null, g: Conv2dGeometry, y: Float32Array): void {
+  const L = g.outH * g.outW;
+  const K = g.cinPerGroup * g.kH * g.kW;
+  const col = new Float32Array(K * L);
+  for (let n = 0; n < g.batch; n++) {
+    for (let grp = 0; grp < g.groups; grp++) {
+      im2col(x, (n * g.cin + grp * g.cinPerGroup) * g.inH * g.inW, g, col);
+      const yOff = (n * g.cout + grp * g.coutPerGroup) * L;
+      if (b) for (let o = 0; o < g.coutPerGroup; o++) y.fill(b[grp * g.coutPerGroup + o]!, yOff + o * L, yOff + (o + 1) * L);
+      gemm_nn(w, col, y, g.coutPerGroup, L, K, grp * g.coutPerGroup * K, 0, yOff);
+    }
+  }
+}
+
+/** Gradients of input, weight and bias (each optional) from the output gradient. */
+export function conv2d_bwd(
+  x: Float32Array, w: Float32Array, gy: Float32Array, g: Conv2dGeometry,
+  gx: Float32Array | null, gw: Float32Array | null, gb: Float32Array | null,
+): void {
+  const L = g.outH * g.outW;
+  const K = g.cinPerGroup * g.kH * g.kW;
+  const col = new Float32Array(K * L);
+  for (let n = 0; n < g.batch; n++) {
+    for (let grp = 0; grp < g.groups; grp++) {
+      const xOff = (n * g.cin + grp * g.cinPerGroup) * g.inH * g.inW;
+      const yOff = (n * g.cout + grp * g.coutPerGroup) * L;
+      const wOff = grp * g.coutPerGroup * K;
+      if (gw) {
+        im2col(x, xOff, g, col);
+        gemm_nt(gy, col, gw, g.coutPerGroup, K, L, yOff, 0, wOff);
+      }
+      if (gx) {
+        col.fill(0);
+        gemm_tn(w, gy, col, K, L, g.coutPerGroup, wOff, yOff, 0);
+        col2im(col, g, gx, xOff);
+      }
+      if (gb) {
+        for (let o = 0; o < g.coutPerGroup; o++) {
+          let s = 0;
+          for (let l = 0; l < L; l++) s += gy[yOff + o * L + l]!;
+          gb[grp * g.coutPerGroup + o] += s;
+        }
+      }
+    }
+  }
+}
