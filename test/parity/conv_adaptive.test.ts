@@ -4,7 +4,7 @@
 // maximum, last NaN); im2col only moves data; col2im adds in the reference's order. Inputs: random
 // and edge geometries (bins that overlap, bins wider than the SIMD width, out > in, out = 1,
 // padding beyond the kernel, stride and dilation) with NaN, ±Infinity, −0 and ties. Any NaN
-// equals any NaN (see test/parity/kernels.test.ts); indices must match exactly.
+// equals any NaN (see test/helpers/parity.ts); indices must match exactly.
 
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -19,37 +19,9 @@ import {
 import { conv2dGeometry, type Conv2dGeometry, type Conv2dOptions } from '../../src/ops/conv.js';
 import { adaptiveGeometry, type AdaptiveGeometry } from '../../src/pool/geometry.js';
 import { rng as prng } from '../helpers/gradcheck.js';
+import { assertBitsEqual, int, values, type Fill } from '../helpers/parity.js';
 
-const int = (rand: () => number, lo: number, hi: number): number => lo + Math.floor(rand() * (hi - lo + 1));
-
-type Fill = 'normal' | 'ties' | 'special' | 'neginf';
 const FILLS: Fill[] = ['normal', 'ties', 'special', 'neginf'];
-
-function values(rand: () => number, n: number, fill: Fill): Float32Array {
-  const x = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const r = rand();
-    if (fill === 'normal') x[i] = r * 4 - 2;
-    else if (fill === 'ties') x[i] = Math.floor(r * 3) - 1;
-    else if (fill === 'neginf') x[i] = r < 0.85 ? -Infinity : r < 0.9 ? NaN : Math.floor(r * 20) - 10;
-    else {
-      const v = rand();
-      x[i] = v < 0.08 ? NaN : v < 0.14 ? Infinity : v < 0.2 ? -Infinity : v < 0.26 ? -0 : v < 0.5 ? Math.floor(r * 3) : r * 4 - 2;
-    }
-  }
-  return x;
-}
-
-function assertBitsEqual(actual: Float32Array, expected: Float32Array, what: string): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  const ua = new Uint32Array(actual.buffer, actual.byteOffset, actual.length);
-  const ub = new Uint32Array(expected.buffer, expected.byteOffset, expected.length);
-  for (let i = 0; i < ua.length; i++) {
-    if (ua[i] !== ub[i] && !(Number.isNaN(actual[i]) && Number.isNaN(expected[i]))) {
-      assert.fail(`${what}: element ${i} is ${actual[i]} (0x${ua[i]!.toString(16)}), reference ${expected[i]} (0x${ub[i]!.toString(16)})`);
-    }
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Adaptive pooling

@@ -20,45 +20,7 @@ import { alloc, f32View, free, kernels, memoryStats, wasmSimdAvailable } from '.
 import { avg_pool_bwd__wasm_simd, avg_pool_fwd__wasm_simd, max_pool_bwd__wasm_simd, max_pool_fwd__wasm_simd } from '../../src/kernels/wasm/pool.js';
 import { poolGeometry, type PoolGeometry, type WindowOptions } from '../../src/pool/geometry.js';
 import { rng as prng } from '../helpers/gradcheck.js'; // mulberry32, seeded, so failures reproduce
-
-const int = (rand: () => number, lo: number, hi: number): number => lo + Math.floor(rand() * (hi - lo + 1));
-
-type Fill = 'normal' | 'ties' | 'special' | 'neginf';
-
-/** Input values: continuous, few distinct (ties), sprinkled with NaN/±Infinity/−0, or mostly −Infinity. */
-function values(rand: () => number, n: number, fill: Fill): Float32Array {
-  const x = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const r = rand();
-    if (fill === 'normal') x[i] = r * 4 - 2;
-    else if (fill === 'ties') x[i] = Math.floor(r * 3) - 1;
-    else if (fill === 'neginf') x[i] = r < 0.85 ? -Infinity : r < 0.9 ? NaN : Math.floor(r * 20) - 10;
-    else {
-      const v = rand();
-      x[i] = v < 0.08 ? NaN : v < 0.14 ? Infinity : v < 0.2 ? -Infinity : v < 0.26 ? -0 : v < 0.5 ? Math.floor(r * 3) : r * 4 - 2;
-    }
-  }
-  return x;
-}
-
-/**
- * The first element where two float32 arrays differ in their bits, or −1 — except that any NaN
- * equals any NaN: a NaN's sign and payload are no part of the contract (V8 canonicalises NaN when
- * the reference stores it, 0x7fc00000; wasm arithmetic gives x86's default NaN, 0xffc00000, as
- * PyTorch's own C++ does). Copied values (max pooling) keep their bits either way.
- */
-function firstBitDiff(a: Float32Array, b: Float32Array): number {
-  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length);
-  const ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
-  for (let i = 0; i < ua.length; i++) if (ua[i] !== ub[i] && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) return i;
-  return ua.length === ub.length ? -1 : ua.length;
-}
-
-function assertBitsEqual(actual: Float32Array, expected: Float32Array, what: string): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  const i = firstBitDiff(actual, expected);
-  assert.equal(i, -1, i < 0 ? '' : `${what}: element ${i} is ${actual[i]} (0x${(new Uint32Array(actual.buffer, actual.byteOffset)[i]! >>> 0).toString(16)}), reference ${expected[i]} (0x${(new Uint32Array(expected.buffer, expected.byteOffset)[i]! >>> 0).toString(16)})`);
-}
+import { assertBitsEqual, int, values, type Fill } from '../helpers/parity.js';
 
 function describeGeometry(g: PoolGeometry): string {
   return `in ${g.planes}×${g.inH}×${g.inW} out ${g.outH}×${g.outW} k ${g.kH}×${g.kW} s ${g.sH}×${g.sW} pad ${g.padH}/${g.padEndH}×${g.padW}/${g.padEndW} dil ${g.dilH}×${g.dilW}`;

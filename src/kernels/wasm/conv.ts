@@ -10,25 +10,7 @@
 // between im2col and the GEMM.
 
 import type { Conv2dGeometry } from '../../ops/conv.js';
-import { alloc, f32View, free, kernels, type KernelExports } from './loader.js';
-
-/** Runs `fn` with blocks of these byte sizes; false (and nothing run) if any cannot be allocated. */
-function withBlocks(bytes: readonly number[], fn: (k: KernelExports, ptrs: number[]) => boolean): boolean {
-  const k: KernelExports | undefined = kernels();
-  if (k === undefined) return false;
-  const ptrs: number[] = [];
-  try {
-    for (const b of bytes) ptrs.push(alloc(b));
-  } catch {
-    for (const p of ptrs) free(p);
-    return false;
-  }
-  try {
-    return fn(k, ptrs);
-  } finally {
-    for (const p of ptrs) free(p);
-  }
-}
+import { f32View, withBlocks } from './loader.js';
 
 /** Unfolds one group of one image into `col` (rows (c, kh, kw), columns (oh, ow)); +0 where padded. */
 export function im2col__wasm_simd(x: Float32Array, xOff: number, g: Conv2dGeometry, col: Float32Array): boolean {

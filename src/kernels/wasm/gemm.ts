@@ -6,7 +6,7 @@
 // For now each call copies its inputs into the wasm memory and C back; the next step of issue 4
 // keeps tensor storage in the wasm memory so that nothing is copied.
 
-import { alloc, f32View, free, kernels } from './loader.js';
+import { alloc, f32View, kernels, withBlocks } from './loader.js';
 
 let work = -1; // the packing buffer, allocated once and kept
 
@@ -16,25 +16,20 @@ function run(kind: Product, a: Float32Array, b: Float32Array, c: Float32Array, m
   aOff: number, bOff: number, cOff: number): boolean {
   const kx = kernels();
   if (kx === undefined) return false;
-  const ptrs: number[] = [];
   try {
     if (work < 0) work = alloc(kx.gemm_work_bytes());
-    for (const len of [m * k, k * n, m * n]) ptrs.push(alloc(len * 4));
   } catch {
-    for (const p of ptrs) free(p);
     return false;
   }
-  try {
+  return withBlocks([m * k * 4, k * n * 4, m * n * 4], (wasm, ptrs) => {
     const [ap, bp, cp] = ptrs as [number, number, number];
     f32View(ap, m * k).set(a.subarray(aOff, aOff + m * k));
     f32View(bp, k * n).set(b.subarray(bOff, bOff + k * n));
     f32View(cp, m * n).set(c.subarray(cOff, cOff + m * n));
-    if (!kx[kind](ap, bp, cp, m, n, k, work)) return false;
+    if (!wasm[kind](ap, bp, cp, m, n, k, work)) return false;
     c.set(f32View(cp, m * n), cOff);
     return true;
-  } finally {
-    for (const p of ptrs) free(p);
-  }
+  });
 }
 
 /** C += A · B, A M×K, B K×N. */

@@ -227,6 +227,24 @@ export function free(ptr: number): void {
   }
 }
 
+/** Runs `fn` with blocks of these byte sizes; false (and nothing run) if any cannot be allocated. */
+export function withBlocks(bytes: readonly number[], fn: (k: KernelExports, ptrs: number[]) => boolean): boolean {
+  const k = kernels();
+  if (k === undefined) return false;
+  const ptrs: number[] = [];
+  try {
+    for (const b of bytes) ptrs.push(alloc(b));
+  } catch {
+    for (const p of ptrs) free(p);
+    return false;
+  }
+  try {
+    return fn(k, ptrs);
+  } finally {
+    for (const p of ptrs) free(p);
+  }
+}
+
 /** Bytes currently handed out (with slack) and the memory's size, for tests and diagnostics. */
 export function memoryStats(): { allocated: number; freeBlocks: number; top: number; memoryBytes: number } {
   let allocated = 0;

@@ -8,7 +8,7 @@
 
 import type { AdaptiveGeometry, PoolGeometry } from '../../pool/geometry.js';
 import type { AvgOptions } from '../ref/pool.js';
-import { alloc, f32View, free, i32View, kernels, type KernelExports } from './loader.js';
+import { f32View, i32View, kernels, withBlocks } from './loader.js';
 
 /**
  * The wasm pooling kernels are 2-D: a 3-D window (depth taps, or more than one depth in or out)
@@ -16,24 +16,6 @@ import { alloc, f32View, free, i32View, kernels, type KernelExports } from './lo
  */
 function covered2d(g: PoolGeometry): boolean {
   return g.kD === 1 && g.inD === 1 && g.outD === 1 && g.padD === 0 && g.padEndD === 0;
-}
-
-/** Runs `fn` with blocks of these byte sizes; false (and nothing run) if any cannot be allocated. */
-function withBlocks(bytes: readonly number[], fn: (k: KernelExports, ptrs: number[]) => boolean): boolean {
-  const k = kernels();
-  if (k === undefined) return false;
-  const ptrs: number[] = [];
-  try {
-    for (const b of bytes) ptrs.push(alloc(b));
-  } catch {
-    for (const p of ptrs) free(p);
-    return false;
-  }
-  try {
-    return fn(k, ptrs);
-  } finally {
-    for (const p of ptrs) free(p);
-  }
 }
 
 /** The wasm kernels take the divisor override as a non-zero int32 exact in float32 (0 = none). */

@@ -1,0 +1,47 @@
+// Shared by the parity suites (test/parity/kernels.test.ts, test/parity/conv_adaptive.test.ts):
+// drawing random integers and input values from a seeded PRNG (test/helpers/gradcheck.ts's rng),
+// and comparing float32 arrays bit for bit. Each helper draws from `rand` in a fixed order, so the
+// suites' generated cases depend only on their seeds.
+
+import assert from 'node:assert/strict';
+
+/** A uniform integer in [lo, hi] (one draw). */
+export const int = (rand: () => number, lo: number, hi: number): number => lo + Math.floor(rand() * (hi - lo + 1));
+
+export type Fill = 'normal' | 'ties' | 'special' | 'neginf';
+
+/** Input values: continuous, few distinct (ties), sprinkled with NaN/±Infinity/−0, or mostly −Infinity. */
+export function values(rand: () => number, n: number, fill: Fill): Float32Array {
+  const x = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = rand();
+    if (fill === 'normal') x[i] = r * 4 - 2;
+    else if (fill === 'ties') x[i] = Math.floor(r * 3) - 1;
+    else if (fill === 'neginf') x[i] = r < 0.85 ? -Infinity : r < 0.9 ? NaN : Math.floor(r * 20) - 10;
+    else {
+      const v = rand();
+      x[i] = v < 0.08 ? NaN : v < 0.14 ? Infinity : v < 0.2 ? -Infinity : v < 0.26 ? -0 : v < 0.5 ? Math.floor(r * 3) : r * 4 - 2;
+    }
+  }
+  return x;
+}
+
+/**
+ * The first element where two float32 arrays differ in their bits, or −1 — except that any NaN
+ * equals any NaN: a NaN's sign and payload are no part of the contract (V8 canonicalises NaN when
+ * the reference stores it, 0x7fc00000; wasm arithmetic gives x86's default NaN, 0xffc00000, as
+ * PyTorch's own C++ does). Copied values (max pooling) keep their bits either way.
+ */
+export function firstBitDiff(a: Float32Array, b: Float32Array): number {
+  const ua = new Uint32Array(a.buffer, a.byteOffset, a.length);
+  const ub = new Uint32Array(b.buffer, b.byteOffset, b.length);
+  for (let i = 0; i < ua.length; i++) if (ua[i] !== ub[i] && !(Number.isNaN(a[i]) && Number.isNaN(b[i]))) return i;
+  return ua.length === ub.length ? -1 : ua.length;
+}
+
+/** Asserts equal lengths and equal bits (NaN = NaN, as firstBitDiff), naming the first difference. */
+export function assertBitsEqual(actual: Float32Array, expected: Float32Array, what: string): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  const i = firstBitDiff(actual, expected);
+  assert.equal(i, -1, i < 0 ? '' : `${what}: element ${i} is ${actual[i]} (0x${(new Uint32Array(actual.buffer, actual.byteOffset)[i]! >>> 0).toString(16)}), reference ${expected[i]} (0x${(new Uint32Array(expected.buffer, expected.byteOffset)[i]! >>> 0).toString(16)})`);
+}
