@@ -1,12 +1,14 @@
 // 2-D convolution as im2col + GEMM. im2col / col2im take the WebAssembly kernel when it takes
 // the call (bit-identical, as test/parity/conv_adaptive.test.ts proves), else the reference loop;
-// the GEMMs dispatch the same way (gemm.ts).
+// the GEMMs dispatch the same way (gemm.ts). With the fast kernels on, conv2d_fwd / conv2d_bwd
+// first try the fused WebAssembly loop (wasm/conv.ts: the batch copied in once, col kept in the
+// wasm memory), bit-identical to the loop of pieces below (test/parity/conv_fused.test.ts).
 
 import type { Conv2dGeometry } from '../ops/conv.js';
 import { gemm_nn, gemm_nt, gemm_tn } from './gemm.js';
 import { col2im__ref, im2col__ref } from './ref/conv.js';
 import { fastKernels } from './switch.js';
-import { col2im__wasm_simd, im2col__wasm_simd } from './wasm/conv.js';
+import { col2im__wasm_simd, conv2d_bwd__wasm_simd, conv2d_fwd__wasm_simd, im2col__wasm_simd } from './wasm/conv.js';
 
 export function im2col(x: Float32Array, xOff: number, g: Conv2dGeometry, col: Float32Array): void {
   if (!(fastKernels() && im2col__wasm_simd(x, xOff, g, col))) im2col__ref(x, xOff, g, col);
@@ -18,6 +20,19 @@ export function col2im(col: Float32Array, g: Conv2dGeometry, dx: Float32Array, d
 
 /** y[n, o] = Σ W[o] · col + b[o], per image and group. */
 export function conv2d_fwd(x: Float32Array, w: Float32Array, b: Float32Array | null, g: Conv2dGeometry, y: Float32Array): void {
+  if (!(fastKernels() && conv2d_fwd__wasm_simd(x, w, b, g, y))) conv2d_fwd_pieces(x, w, b, g, y);
+}
+
+/** Gradients of input, weight and bias (each optional, each added onto) from the output gradient. */
+export function conv2d_bwd(
+  x: Float32Array, w: Float32Array, gy: Float32Array, g: Conv2dGeometry,
+  gx: Float32Array | null, gw: Float32Array | null, gb: Float32Array | null,
+): void {
+  if (!(fastKernels() && conv2d_bwd__wasm_simd(x, w, gy, g, gx, gw, gb))) conv2d_bwd_pieces(x, w, gy, g, gx, gw, gb);
+}
+
+/** conv2d_fwd one piece at a time (each im2col / GEMM dispatched on its own): the fused path's reference. */
+export function conv2d_fwd_pieces(x: Float32Array, w: Float32Array, b: Float32Array | null, g: Conv2dGeometry, y: Float32Array): void {
   const L = g.outH * g.outW;
   const K = g.cinPerGroup * g.kH * g.kW;
   const col = new Float32Array(K * L);
@@ -31,8 +46,8 @@ export function conv2d_fwd(x: Float32Array, w: Float32Array, b: Float32Array | n
   }
 }
 
-/** Gradients of input, weight and bias (each optional) from the output gradient. */
-export function conv2d_bwd(
+/** conv2d_bwd one piece at a time: the fused path's reference. */
+export function conv2d_bwd_pieces(
   x: Float32Array, w: Float32Array, gy: Float32Array, g: Conv2dGeometry,
   gx: Float32Array | null, gw: Float32Array | null, gb: Float32Array | null,
 ): void {
