@@ -747,3 +747,40 @@ export function col2im(col: usize, dx: usize, cin: i32, inH: i32, inW: i32, outH
   }
   return 1;
 }
+
+// ---------------------------------------------------------------------------------------------
+// ReLU (src/kernels/ref/elementwise.ts): forward `v < 0 ? +0 : v` (NaN and −0 pass through, as
+// ATen's clamp_min), backward `out <= 0 ? +0 : g` (a NaN output keeps its gradient). A lane mask
+// clears exactly the lanes the reference zeroes, so the bits are the reference's.
+
+export function relu_fwd(x: usize, out: usize, n: i32): i32 {
+  if (n < 0) return 0;
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const p = <usize>i << 2;
+    const v = v128.load(x + p);
+    v128.store(out + p, v128.andnot(v, f32x4.lt(v, zero)));
+  }
+  for (; i < n; i++) {
+    const p = <usize>i << 2;
+    const v = load<f32>(x + p);
+    store<f32>(out + p, v < 0 ? 0 : v);
+  }
+  return 1;
+}
+
+export function relu_bwd(out: usize, gradOut: usize, gradIn: usize, n: i32): i32 {
+  if (n < 0) return 0;
+  const zero = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const p = <usize>i << 2;
+    v128.store(gradIn + p, v128.andnot(v128.load(gradOut + p), f32x4.le(v128.load(out + p), zero)));
+  }
+  for (; i < n; i++) {
+    const p = <usize>i << 2;
+    store<f32>(gradIn + p, load<f32>(out + p) <= 0 ? 0 : load<f32>(gradOut + p));
+  }
+  return 1;
+}

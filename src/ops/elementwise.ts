@@ -1,6 +1,7 @@
 import { result } from '../autograd/function.js';
 import { check, fmtShape } from '../errors.js';
 import { sameShape } from '../tensor/shape.js';
+import { relu_bwd, relu_fwd } from '../kernels/elementwise.js';
 import { floatData, Tensor } from '../tensor/tensor.js';
 
 // Elementwise ops in float32, with PyTorch's derivative formulas (derivatives.yaml), so that
@@ -77,9 +78,19 @@ export function abs(x: Tensor): Tensor {
 export function sign(x: Tensor): Tensor {
   return unary('sign', x, sgn, () => 0);
 }
-/** `max(x, 0)` as ATen's `clamp_min` (NaN and -0 pass through); gradient zeroed where the output is ≤ 0 (NaN keeps it). */
+/**
+ * `max(x, 0)` as ATen's `clamp_min` (NaN and −0 pass through); the gradient is zeroed where the
+ * output is ≤ 0 (a NaN output keeps it).
+ */
 export function relu(x: Tensor): Tensor {
-  return unary('relu', x, (v) => (v < 0 ? 0 : v), (g, _v, out) => (out <= 0 ? 0 : g));
+  const xs = floatData('relu', x);
+  const out = new Float32Array(xs.length);
+  relu_fwd(xs, out);
+  return result(out, x.shape, 'relu', [x], (g) => {
+    const gx = new Float32Array(g.length);
+    relu_bwd(out, g, gx);
+    return [gx];
+  });
 }
 
 /** PyTorch's sign: -1, 0 or 1, and 0 for NaN. */

@@ -39,6 +39,8 @@ export interface KernelExports {
     kH: number, kW: number, sH: number, sW: number, padH: number, padW: number, dilH: number, dilW: number): number;
   col2im(col: number, dx: number, cin: number, inH: number, inW: number, outH: number, outW: number,
     kH: number, kW: number, sH: number, sW: number, padH: number, padW: number, dilH: number, dilW: number): number;
+  relu_fwd(x: number, out: number, n: number): number;
+  relu_bwd(out: number, gradOut: number, gradIn: number, n: number): number;
 }
 
 // The slice of the WebAssembly JS API used here (src/ compiles without DOM or Node typings).

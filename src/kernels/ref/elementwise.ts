@@ -1,0 +1,14 @@
+// Reference elementwise kernels for the ops a training step runs on every activation.
+
+/** ReLU as ATen's `clamp_min(x, 0)`: negatives become +0; NaN and −0 pass through. */
+export function relu_fwd__ref(x: Float32Array, out: Float32Array): void {
+  for (let i = 0; i < x.length; i++) {
+    const v = x[i]!;
+    out[i] = v < 0 ? 0 : v;
+  }
+}
+
+/** ReLU backward as ATen's `threshold_backward(g, out, 0)`: zero where the output is ≤ 0 (a NaN output keeps its gradient). */
+export function relu_bwd__ref(out: Float32Array, gradOut: Float32Array, gradIn: Float32Array): void {
+  for (let i = 0; i < out.length; i++) gradIn[i] = out[i]! <= 0 ? 0 : gradOut[i]!;
+}
