@@ -92,7 +92,7 @@ const results = [];
   });
   const params = model.parameters().reduce((n, p) => n + p.size, 0);
   console.log(`poolkit: ${r.images} images in ${r.seconds.toFixed(1)} s, mean loss ${r.loss.toFixed(4)}, ${params} parameters`);
-  results.push({ framework: 'poolkit', backend: fastKernels() && wasmSimdAvailable() ? 'TS + wasm SIMD conv, GEMM, pooling' : 'reference kernels (TS)', threads: 1, images: r.images, seconds: r.seconds, loss: r.loss, parameters: params });
+  results.push({ framework: 'poolkit', backend: fastKernels() && wasmSimdAvailable() ? 'TS + wasm SIMD conv, GEMM, pooling, ReLU' : 'reference kernels (TS)', threads: 1, images: r.images, seconds: r.seconds, loss: r.loss, parameters: params });
 }
 
 // ---- TensorFlow.js ----------------------------------------------------------------------------
