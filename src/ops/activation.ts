@@ -37,33 +37,38 @@ function around(op: string, shape: readonly number[], dim: number): [number, num
   return [d, outer, size, inner];
 }
 
+/** Calls `fn(base)` for every lane along the reduced dimension: elements `base + k·inner`, `k < size`. */
+function forEachLane(outer: number, size: number, inner: number, fn: (base: number) => void): void {
+  for (let o = 0; o < outer; o++) for (let i = 0; i < inner; i++) fn(o * size * inner + i);
+}
+
+/** The stable normaliser of one lane: its max and `Σ e^(x − max)`. */
+function partition(xs: Float32Array, base: number, size: number, inner: number): [number, number] {
+  let max = -Infinity;
+  for (let k = 0; k < size; k++) max = Math.max(max, xs[base + k * inner]!);
+  let s = 0;
+  for (let k = 0; k < size; k++) s += Math.exp(xs[base + k * inner]! - max);
+  return [max, s];
+}
+
 /** Log-softmax along `dim` (default the last), computed stably as `x − max − log Σ e^(x − max)`. */
 export function logSoftmax(x: Tensor, dim = -1): Tensor {
   const xs = floatData('log_softmax', x);
   const [, outer, size, inner] = around('log_softmax', x.shape, dim);
   const out = new Float32Array(xs.length);
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      const base = o * size * inner + i;
-      let max = -Infinity;
-      for (let k = 0; k < size; k++) max = Math.max(max, xs[base + k * inner]!);
-      let s = 0;
-      for (let k = 0; k < size; k++) s += Math.exp(xs[base + k * inner]! - max);
-      const logZ = max + Math.log(s);
-      for (let k = 0; k < size; k++) out[base + k * inner] = xs[base + k * inner]! - logZ;
-    }
-  }
+  forEachLane(outer, size, inner, (base) => {
+    const [max, s] = partition(xs, base, size, inner);
+    const logZ = max + Math.log(s);
+    for (let k = 0; k < size; k++) out[base + k * inner] = xs[base + k * inner]! - logZ;
+  });
   // d/dx: g − softmax · Σ g
   return result(out, x.shape, 'log_softmax', [x], (g) => {
     const gx = new Float32Array(g.length);
-    for (let o = 0; o < outer; o++) {
-      for (let i = 0; i < inner; i++) {
-        const base = o * size * inner + i;
-        let gs = 0;
-        for (let k = 0; k < size; k++) gs += g[base + k * inner]!;
-        for (let k = 0; k < size; k++) gx[base + k * inner] = g[base + k * inner]! - Math.exp(out[base + k * inner]!) * gs;
-      }
-    }
+    forEachLane(outer, size, inner, (base) => {
+      let gs = 0;
+      for (let k = 0; k < size; k++) gs += g[base + k * inner]!;
+      for (let k = 0; k < size; k++) gx[base + k * inner] = g[base + k * inner]! - Math.exp(out[base + k * inner]!) * gs;
+    });
     return [gx];
   });
 }
@@ -73,27 +78,18 @@ export function softmax(x: Tensor, dim = -1): Tensor {
   const xs = floatData('softmax', x);
   const [, outer, size, inner] = around('softmax', x.shape, dim);
   const out = new Float32Array(xs.length);
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      const base = o * size * inner + i;
-      let max = -Infinity;
-      for (let k = 0; k < size; k++) max = Math.max(max, xs[base + k * inner]!);
-      let s = 0;
-      for (let k = 0; k < size; k++) s += Math.exp(xs[base + k * inner]! - max);
-      for (let k = 0; k < size; k++) out[base + k * inner] = Math.exp(xs[base + k * inner]! - max) / s;
-    }
-  }
+  forEachLane(outer, size, inner, (base) => {
+    const [max, s] = partition(xs, base, size, inner);
+    for (let k = 0; k < size; k++) out[base + k * inner] = Math.exp(xs[base + k * inner]! - max) / s;
+  });
   // d/dx: y · (g − Σ g·y)
   return result(out, x.shape, 'softmax', [x], (g) => {
     const gx = new Float32Array(g.length);
-    for (let o = 0; o < outer; o++) {
-      for (let i = 0; i < inner; i++) {
-        const base = o * size * inner + i;
-        let dot = 0;
-        for (let k = 0; k < size; k++) dot += g[base + k * inner]! * out[base + k * inner]!;
-        for (let k = 0; k < size; k++) gx[base + k * inner] = out[base + k * inner]! * (g[base + k * inner]! - dot);
-      }
-    }
+    forEachLane(outer, size, inner, (base) => {
+      let dot = 0;
+      for (let k = 0; k < size; k++) dot += g[base + k * inner]! * out[base + k * inner]!;
+      for (let k = 0; k < size; k++) gx[base + k * inner] = out[base + k * inner]! * (g[base + k * inner]! - dot);
+    });
     return [gx];
   });
 }
