@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { DataLoader, fastKernels, Generator, lenet5, SGD, trainEpoch, wasmSimdAvailable } from 'poolkit';
+import { DataLoader, fastKernels, Generator, getNumThreads, lenet5, SGD, trainEpoch, wasmSimdAvailable } from 'poolkit';
 import { loadMnist } from '../dist/cli/mnist.js';
 
 const HELP = `Usage: npm run bench:train -- [options]
@@ -92,7 +92,7 @@ const results = [];
   });
   const params = model.parameters().reduce((n, p) => n + p.size, 0);
   console.log(`poolkit: ${r.images} images in ${r.seconds.toFixed(1)} s, mean loss ${r.loss.toFixed(4)}, ${params} parameters`);
-  results.push({ framework: 'poolkit', backend: fastKernels() && wasmSimdAvailable() ? 'TS + wasm SIMD conv, GEMM, pooling, ReLU' : 'reference kernels (TS)', threads: 1, images: r.images, seconds: r.seconds, loss: r.loss, parameters: params });
+  results.push({ framework: 'poolkit', backend: fastKernels() && wasmSimdAvailable() ? 'TS + wasm SIMD conv, GEMM, pooling, ReLU' : 'reference kernels (TS)', threads: getNumThreads(), images: r.images, seconds: r.seconds, loss: r.loss, parameters: params });
 }
 
 // ---- TensorFlow.js ----------------------------------------------------------------------------
