@@ -784,3 +784,83 @@ export function relu_bwd(out: usize, gradOut: usize, gradIn: usize, n: i32): i32
   }
   return 1;
 }
+
+// ---------------------------------------------------------------------------------------------
+// 2-D convolution over a range of images (src/kernels/conv.ts conv2d_fwd / conv2d_bwd): per
+// image and group the same im2col and GEMM calls, in the same order, as the loop of pieces there
+// — one call per task of the worker pool. `col` holds cinPerGroup·kH·kW × outH·outW floats and
+// `work` gemm_work_bytes(); both are the task's own.
+
+export function conv2d_fwd_images(
+  x: usize, w: usize, b: usize, y: usize, col: usize, work: usize, images: i32,
+  cin: i32, inH: i32, inW: i32, cout: i32, groups: i32, outH: i32, outW: i32,
+  kH: i32, kW: i32, sH: i32, sW: i32, padH: i32, padW: i32, dilH: i32, dilW: i32,
+): i32 {
+  if (images < 0 || groups < 1 || cin % groups != 0 || cout % groups != 0) return 0;
+  const cinG = cin / groups, coutG = cout / groups;
+  const L = outH * outW, K = cinG * kH * kW;
+  for (let n = 0; n < images; n++) {
+    for (let grp = 0; grp < groups; grp++) {
+      const xp = x + (<usize>((n * cin + grp * cinG) * inH * inW) << 2);
+      const yp = y + (<usize>((n * cout + grp * coutG) * L) << 2);
+      if (!im2col(xp, col, cinG, inH, inW, outH, outW, kH, kW, sH, sW, padH, padW, dilH, dilW)) return 0;
+      if (b != 0) {
+        for (let o = 0; o < coutG; o++) {
+          const bias = f32x4.splat(load<f32>(b + (<usize>(grp * coutG + o) << 2)));
+          const row = yp + (<usize>(o * L) << 2);
+          let l = 0;
+          for (; l + 4 <= L; l += 4) v128.store(row + (<usize>l << 2), bias);
+          for (; l < L; l++) store<f32>(row + (<usize>l << 2), f32x4.extract_lane(bias, 0));
+        }
+      }
+      if (!sgemm(w + (<usize>(grp * coutG * K) << 2), col, yp, coutG, L, K, 0, 0, work)) return 0;
+    }
+  }
+  return 1;
+}
+
+/** gw += Σ gy · colᵀ and gx += col2im(wᵀ · gy) over `images` images; gw or gx 0 to skip it. */
+export function conv2d_bwd_images(
+  x: usize, w: usize, gy: usize, gx: usize, gw: usize, col: usize, work: usize, images: i32,
+  cin: i32, inH: i32, inW: i32, cout: i32, groups: i32, outH: i32, outW: i32,
+  kH: i32, kW: i32, sH: i32, sW: i32, padH: i32, padW: i32, dilH: i32, dilW: i32,
+): i32 {
+  if (images < 0 || groups < 1 || cin % groups != 0 || cout % groups != 0) return 0;
+  const cinG = cin / groups, coutG = cout / groups;
+  const L = outH * outW, K = cinG * kH * kW;
+  for (let n = 0; n < images; n++) {
+    for (let grp = 0; grp < groups; grp++) {
+      const xOff = <usize>((n * cin + grp * cinG) * inH * inW) << 2;
+      const gyp = gy + (<usize>((n * cout + grp * coutG) * L) << 2);
+      const wOff = <usize>(grp * coutG * K) << 2;
+      if (gw != 0) {
+        if (!im2col(x + xOff, col, cinG, inH, inW, outH, outW, kH, kW, sH, sW, padH, padW, dilH, dilW)) return 0;
+        if (!sgemm(gyp, col, gw + wOff, coutG, K, L, 0, 1, work)) return 0;
+      }
+      if (gx != 0) {
+        memory.fill(col, 0, <usize>(K * L) << 2);
+        if (!sgemm(w + wOff, gyp, col, K, L, coutG, 1, 0, work)) return 0;
+        if (!col2im(col, gx + xOff, cinG, inH, inW, outH, outW, kH, kW, sH, sW, padH, padW, dilH, dilW)) return 0;
+      }
+    }
+  }
+  return 1;
+}
+
+/** dst[i] += src_0[i] + … in order, for `parts` arrays of n floats laid out one after another. */
+export function add_parts(dst: usize, src: usize, parts: i32, n: i32): i32 {
+  if (parts < 0 || n < 0) return 0;
+  for (let t = 0; t < parts; t++) {
+    const s = src + (<usize>t * <usize>n << 2);
+    let i = 0;
+    for (; i + 4 <= n; i += 4) {
+      const p = <usize>i << 2;
+      v128.store(dst + p, f32x4.add(v128.load(dst + p), v128.load(s + p)));
+    }
+    for (; i < n; i++) {
+      const p = <usize>i << 2;
+      store<f32>(dst + p, load<f32>(dst + p) + load<f32>(s + p));
+    }
+  }
+  return 1;
+}

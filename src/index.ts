@@ -4,6 +4,7 @@
 export { PoolkitError } from './errors.js';
 
 export { Tensor, type DType, type GradFn, type NestedArray, type Storage } from './tensor/tensor.js';
+export { scope } from './tensor/scope.js';
 export { tensor, zeros, ones, full, type TensorOptions } from './tensor/create.js';
 export { Generator, defaultGenerator, manualSeed } from './tensor/random.js';
 export { noGrad, isGradEnabled } from './autograd/grad_mode.js';
@@ -55,3 +56,4 @@ export {
 export { encodeSafetensors, decodeSafetensors, type Safetensors } from './io/safetensors.js';
 export { fastKernels, setFastKernels } from './kernels/switch.js';
 export { wasmSimdAvailable } from './kernels/wasm/loader.js';
+export { setNumThreads, getNumThreads } from './threads/pool.js';

@@ -2,6 +2,7 @@ import { check, fmtShape, PoolkitError } from '../errors.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { Tensor } from '../tensor/tensor.js';
 import type { IdxArray } from './idx.js';
+import { emptyFloat32, emptyInt32 } from '../tensor/storage.js';
 
 /**
  * Grey-scale images and their class labels, kept as the bytes they were stored as (an MNIST
@@ -161,8 +162,9 @@ export class DataLoader implements Iterable<ImageBatch> {
     for (let b = 0; b < this.length; b++) {
       const start = b * this.batchSize;
       const size = Math.min(this.batchSize, order.length - start);
-      const x = new Float32Array(size * pixels);
-      const y = new Int32Array(size);
+      // Made inside the caller's scope() when there is one, so the batch lands where kernels read it.
+      const x = emptyFloat32(size * pixels);
+      const y = emptyInt32(size);
       for (let k = 0; k < size; k++) {
         const i = order[start + k]!;
         y[k] = labels[i]!;

@@ -6,7 +6,7 @@
 
 import type { Conv2dGeometry } from '../ops/conv.js';
 import { gemm_nn, gemm_nt, gemm_tn } from './gemm.js';
-import { col2im__ref, im2col__ref } from './ref/conv.js';
+import { addBiasGrad, col2im__ref, gradChunks, im2col__ref } from './ref/conv.js';
 import { fastKernels } from './switch.js';
 import { col2im__wasm_simd, conv2d_bwd__wasm_simd, conv2d_fwd__wasm_simd, im2col__wasm_simd } from './wasm/conv.js';
 
@@ -46,7 +46,10 @@ export function conv2d_fwd_pieces(x: Float32Array, w: Float32Array, b: Float32Ar
   }
 }
 
-/** conv2d_bwd one piece at a time: the fused path's reference. */
+/**
+ * conv2d_bwd one piece at a time: the fused path's reference. The weight gradient is summed per
+ * chunk of images (gradChunks) into a zeroed partial, and the partials are added in chunk order.
+ */
 export function conv2d_bwd_pieces(
   x: Float32Array, w: Float32Array, gy: Float32Array, g: Conv2dGeometry,
   gx: Float32Array | null, gw: Float32Array | null, gb: Float32Array | null,
@@ -54,27 +57,26 @@ export function conv2d_bwd_pieces(
   const L = g.outH * g.outW;
   const K = g.cinPerGroup * g.kH * g.kW;
   const col = new Float32Array(K * L);
-  for (let n = 0; n < g.batch; n++) {
-    for (let grp = 0; grp < g.groups; grp++) {
-      const xOff = (n * g.cin + grp * g.cinPerGroup) * g.inH * g.inW;
-      const yOff = (n * g.cout + grp * g.coutPerGroup) * L;
-      const wOff = grp * g.coutPerGroup * K;
-      if (gw) {
-        im2col(x, xOff, g, col);
-        gemm_nt(gy, col, gw, g.coutPerGroup, K, L, yOff, 0, wOff);
-      }
-      if (gx) {
-        col.fill(0);
-        gemm_tn(w, gy, col, K, L, g.coutPerGroup, wOff, yOff, 0);
-        col2im(col, g, gx, xOff);
-      }
-      if (gb) {
-        for (let o = 0; o < g.coutPerGroup; o++) {
-          let s = 0;
-          for (let l = 0; l < L; l++) s += gy[yOff + o * L + l]!;
-          gb[grp * g.coutPerGroup + o] += s;
+  const part = gw ? new Float32Array(g.cout * K) : null;
+  for (const [first, end] of gradChunks(g.batch)) {
+    part?.fill(0);
+    for (let n = first; n < end; n++) {
+      for (let grp = 0; grp < g.groups; grp++) {
+        const xOff = (n * g.cin + grp * g.cinPerGroup) * g.inH * g.inW;
+        const yOff = (n * g.cout + grp * g.coutPerGroup) * L;
+        const wOff = grp * g.coutPerGroup * K;
+        if (part) {
+          im2col(x, xOff, g, col);
+          gemm_nt(gy, col, part, g.coutPerGroup, K, L, yOff, 0, wOff);
+        }
+        if (gx) {
+          col.fill(0);
+          gemm_tn(w, gy, col, K, L, g.coutPerGroup, wOff, yOff, 0);
+          col2im(col, g, gx, xOff);
         }
       }
     }
+    if (gw && part) for (let i = 0; i < part.length; i++) gw[i] += part[i]!;
   }
+  if (gb) addBiasGrad(gy, g, gb);
 }

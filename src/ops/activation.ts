@@ -3,6 +3,7 @@ import { check, show } from '../errors.js';
 import { defaultGenerator, type Generator } from '../tensor/random.js';
 import { floatData, type Tensor } from '../tensor/tensor.js';
 import { unary } from './elementwise.js';
+import { zerosFloat32 } from '../tensor/storage.js';
 
 // Activations, softmax and dropout, with PyTorch's backward formulas (ATen derivatives.yaml).
 
@@ -55,7 +56,7 @@ function partition(xs: Float32Array, base: number, size: number, inner: number):
 export function logSoftmax(x: Tensor, dim = -1): Tensor {
   const xs = floatData('log_softmax', x);
   const [, outer, size, inner] = around('log_softmax', x.shape, dim);
-  const out = new Float32Array(xs.length);
+  const out = zerosFloat32(xs.length);
   forEachLane(outer, size, inner, (base) => {
     const [max, s] = partition(xs, base, size, inner);
     const logZ = max + Math.log(s);
@@ -63,7 +64,7 @@ export function logSoftmax(x: Tensor, dim = -1): Tensor {
   });
   // d/dx: g − softmax · Σ g
   return result(out, x.shape, 'log_softmax', [x], (g) => {
-    const gx = new Float32Array(g.length);
+    const gx = zerosFloat32(g.length);
     forEachLane(outer, size, inner, (base) => {
       let gs = 0;
       for (let k = 0; k < size; k++) gs += g[base + k * inner]!;
@@ -77,14 +78,14 @@ export function logSoftmax(x: Tensor, dim = -1): Tensor {
 export function softmax(x: Tensor, dim = -1): Tensor {
   const xs = floatData('softmax', x);
   const [, outer, size, inner] = around('softmax', x.shape, dim);
-  const out = new Float32Array(xs.length);
+  const out = zerosFloat32(xs.length);
   forEachLane(outer, size, inner, (base) => {
     const [max, s] = partition(xs, base, size, inner);
     for (let k = 0; k < size; k++) out[base + k * inner] = Math.exp(xs[base + k * inner]! - max) / s;
   });
   // d/dx: y · (g − Σ g·y)
   return result(out, x.shape, 'softmax', [x], (g) => {
-    const gx = new Float32Array(g.length);
+    const gx = zerosFloat32(g.length);
     forEachLane(outer, size, inner, (base) => {
       let dot = 0;
       for (let k = 0; k < size; k++) dot += g[base + k * inner]! * out[base + k * inner]!;
@@ -103,12 +104,12 @@ export function dropout(x: Tensor, p = 0.5, training = true, generator: Generato
   const xs = floatData('dropout', x);
   if (!training || p === 0) return unary('dropout', x, (v) => v, (g) => g);
   const scale = p === 1 ? 0 : 1 / (1 - p);
-  const mask = new Float32Array(xs.length);
+  const mask = zerosFloat32(xs.length);
   for (let i = 0; i < mask.length; i++) mask[i] = generator.uniform() < p ? 0 : scale;
-  const out = new Float32Array(xs.length);
+  const out = zerosFloat32(xs.length);
   for (let i = 0; i < xs.length; i++) out[i] = xs[i]! * mask[i]!;
   return result(out, x.shape, 'dropout', [x], (g) => {
-    const gx = new Float32Array(g.length);
+    const gx = zerosFloat32(g.length);
     for (let i = 0; i < g.length; i++) gx[i] = g[i]! * mask[i]!;
     return [gx];
   });

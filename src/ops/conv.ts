@@ -3,6 +3,7 @@ import { check, fmtShape, PoolkitError, show } from '../errors.js';
 import { conv2d_bwd, conv2d_fwd } from '../kernels/conv.js';
 import { expandInts, type IntOrTuple } from '../pool/geometry.js';
 import { floatData, type Tensor } from '../tensor/tensor.js';
+import { zerosFloat32 } from '../tensor/storage.js';
 
 export interface Conv2dOptions {
   stride?: IntOrTuple;
@@ -81,13 +82,13 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   const ws = floatData('conv2d', weight, 'weight');
   const bs = bias === null ? null : floatData('conv2d', bias, 'bias');
   const g = conv2dGeometry(x.shape, weight.shape, bias === null ? null : bias.shape, opts);
-  const out = new Float32Array(g.outputShape.reduce((a, b) => a * b, 1));
+  const out = zerosFloat32(g.outputShape.reduce((a, b) => a * b, 1));
   conv2d_fwd(xs, ws, bs, g, out);
   const inputs = bias === null ? [x, weight] : [x, weight, bias];
   return result(out, g.outputShape, 'conv2d', inputs, (gy) => {
-    const gx = x.requiresGrad ? new Float32Array(xs.length) : null;
-    const gw = weight.requiresGrad ? new Float32Array(ws.length) : null;
-    const gb = bias?.requiresGrad ? new Float32Array(bs!.length) : null;
+    const gx = x.requiresGrad ? zerosFloat32(xs.length) : null;
+    const gw = weight.requiresGrad ? zerosFloat32(ws.length) : null;
+    const gb = bias?.requiresGrad ? zerosFloat32(bs!.length) : null;
     conv2d_bwd(xs, ws, gy, g, gx, gw, gb);
     return bias === null ? [gx, gw] : [gx, gw, gb];
   });

@@ -3,6 +3,7 @@ import { check, fmtShape } from '../errors.js';
 import { sameShape } from '../tensor/shape.js';
 import { relu_bwd, relu_fwd } from '../kernels/elementwise.js';
 import { floatData, Tensor } from '../tensor/tensor.js';
+import { emptyFloat32, zerosFloat32 } from '../tensor/storage.js';
 
 // Elementwise ops in float32, with PyTorch's derivative formulas (derivatives.yaml), so that
 // ops composed from them (Lp pooling) route gradients — zeros, infinities and NaN — as PyTorch does.
@@ -13,10 +14,10 @@ const f32 = Math.fround;
 /** An elementwise op with its derivative `df(gradOut, x, y)`: the building block of the ops here and in activation.ts. */
 export function unary(op: string, x: Tensor, f: (v: number) => number, df: (g: number, v: number, out: number) => number): Tensor {
   const xs = floatData(op, x);
-  const out = new Float32Array(xs.length);
+  const out = emptyFloat32(xs.length);
   for (let i = 0; i < xs.length; i++) out[i] = f(xs[i]!);
   return result(out, x.shape, op, [x], (g) => {
-    const gx = new Float32Array(g.length);
+    const gx = emptyFloat32(g.length);
     for (let i = 0; i < g.length; i++) gx[i] = df(g[i]!, xs[i]!, out[i]!);
     return [gx];
   });
@@ -38,11 +39,11 @@ function binary(
   const bs = floatData(op, b, 'other');
   check(sameShape(a.shape, b.shape), op, 'other',
     () => `The size of tensor a ${fmtShape(a.shape)} must match the size of tensor b ${fmtShape(b.shape)}`);
-  const out = new Float32Array(as.length);
+  const out = emptyFloat32(as.length);
   for (let i = 0; i < as.length; i++) out[i] = f(as[i]!, bs[i]!);
   return result(out, a.shape, op, [a, b], (g) => {
-    const ga = new Float32Array(g.length);
-    const gb = new Float32Array(g.length);
+    const ga = emptyFloat32(g.length);
+    const gb = emptyFloat32(g.length);
     for (let i = 0; i < g.length; i++) {
       ga[i] = da(g[i]!, as[i]!, bs[i]!);
       gb[i] = db(g[i]!, as[i]!, bs[i]!);
@@ -84,10 +85,10 @@ export function sign(x: Tensor): Tensor {
  */
 export function relu(x: Tensor): Tensor {
   const xs = floatData('relu', x);
-  const out = new Float32Array(xs.length);
+  const out = emptyFloat32(xs.length);
   relu_fwd(xs, out);
   return result(out, x.shape, 'relu', [x], (g) => {
-    const gx = new Float32Array(g.length);
+    const gx = emptyFloat32(g.length);
     relu_bwd(out, g, gx);
     return [gx];
   });
@@ -127,7 +128,7 @@ export function sum(x: Tensor): Tensor {
   const xs = floatData('sum', x);
   let s = 0;
   for (let i = 0; i < xs.length; i++) s += xs[i]!;
-  return result(new Float32Array([s]), [], 'sum', [x], (g) => [new Float32Array(xs.length).fill(g[0]!)]);
+  return result(new Float32Array([s]), [], 'sum', [x], (g) => [zerosFloat32(xs.length).fill(g[0]!)]);
 }
 
 /** Mean of all elements, as a one-element tensor of shape `[]`. */
@@ -135,5 +136,5 @@ export function mean(x: Tensor): Tensor {
   const xs = floatData('mean', x);
   let s = 0;
   for (let i = 0; i < xs.length; i++) s += xs[i]!;
-  return result(new Float32Array([s / xs.length]), [], 'mean', [x], (g) => [new Float32Array(xs.length).fill(g[0]! / xs.length)]);
+  return result(new Float32Array([s / xs.length]), [], 'mean', [x], (g) => [zerosFloat32(xs.length).fill(g[0]! / xs.length)]);
 }

@@ -2,6 +2,7 @@ import { result } from '../autograd/function.js';
 import { check, fmtShape } from '../errors.js';
 import { gemm_nn, gemm_nt, gemm_tn } from '../kernels/gemm.js';
 import { floatData, type Tensor } from '../tensor/tensor.js';
+import { zerosFloat32 } from '../tensor/storage.js';
 
 /**
  * `x · Wᵀ + b` over the last dimension of `x` (`(*, in)` → `(*, out)`), weight `(out, in)`.
@@ -21,18 +22,18 @@ export function linear(x: Tensor, weight: Tensor, bias: Tensor | null = null, la
   check(bias === null || (bias.ndim === 1 && bias.shape[0] === outF), 'linear', 'bias',
     () => `${layer}: bias must have shape [${outF}], but got ${fmtShape(bias!.shape)}`);
   const rows = xs.length / inF;
-  const out = new Float32Array(rows * outF);
+  const out = zerosFloat32(rows * outF);
   if (bs) for (let r = 0; r < rows; r++) out.set(bs, r * outF);
   gemm_nt(xs, ws, out, rows, outF, inF);
   const inputs = bias === null ? [x, weight] : [x, weight, bias];
   return result(out, [...x.shape.slice(0, -1), outF], 'linear', inputs, (g) => {
-    const gx = x.requiresGrad ? new Float32Array(xs.length) : null;
+    const gx = x.requiresGrad ? zerosFloat32(xs.length) : null;
     if (gx) gemm_nn(g, ws, gx, rows, inF, outF);
-    const gw = weight.requiresGrad ? new Float32Array(ws.length) : null;
+    const gw = weight.requiresGrad ? zerosFloat32(ws.length) : null;
     if (gw) gemm_tn(g, xs, gw, outF, inF, rows);
     let gb: Float32Array | null = null;
     if (bias?.requiresGrad) {
-      gb = new Float32Array(outF);
+      gb = zerosFloat32(outF);
       for (let r = 0; r < rows; r++) for (let o = 0; o < outF; o++) gb[o] += g[r * outF + o]!;
     }
     return bias === null ? [gx, gw] : [gx, gw, gb];
@@ -51,12 +52,12 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     () => `mat1 and mat2 shapes cannot be multiplied (${a.shape.join('x')} and ${b.shape.join('x')})`);
   const [m, k] = a.shape as [number, number];
   const n = b.shape[1]!;
-  const out = new Float32Array(m * n);
+  const out = zerosFloat32(m * n);
   gemm_nn(as, bs, out, m, n, k);
   return result(out, [m, n], 'matmul', [a, b], (g) => {
-    const ga = new Float32Array(as.length);
+    const ga = zerosFloat32(as.length);
     gemm_nt(g, bs, ga, m, k, n);
-    const gb = new Float32Array(bs.length);
+    const gb = zerosFloat32(bs.length);
     gemm_tn(as, g, gb, k, n, m);
     return [ga, gb];
   });

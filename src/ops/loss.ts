@@ -2,6 +2,7 @@ import { result } from '../autograd/function.js';
 import { check, fmtShape, show } from '../errors.js';
 import { floatData, indexData, type Tensor } from '../tensor/tensor.js';
 import { logSoftmax } from './activation.js';
+import { zerosFloat32 } from '../tensor/storage.js';
 
 export type Reduction = 'mean' | 'sum' | 'none';
 
@@ -35,7 +36,7 @@ function smoothedNll(op: string, logp: Tensor, target: Tensor<Int32Array>, reduc
   const [t, n, c] = checkTargets(op, logp, target);
   check(reduction === 'mean' || reduction === 'sum' || reduction === 'none', op, 'reduction',
     () => `${show(reduction)} is not a valid value for reduction`, reduction);
-  const per = new Float32Array(n);
+  const per = zerosFloat32(n);
   for (let i = 0; i < n; i++) {
     let loss = -(1 - eps) * lp[i * c + t[i]!]!;
     if (eps > 0) {
@@ -53,7 +54,7 @@ function smoothedNll(op: string, logp: Tensor, target: Tensor<Int32Array>, reduc
     out = new Float32Array([reduction === 'mean' ? s / n : s]);
   }
   return result(out, reduction === 'none' ? [n] : [], op, [logp], (g) => {
-    const gl = new Float32Array(lp.length);
+    const gl = zerosFloat32(lp.length);
     for (let i = 0; i < n; i++) {
       const gi = reduction === 'none' ? g[i]! : reduction === 'mean' ? g[0]! / n : g[0]!;
       if (eps > 0) for (let k = 0; k < c; k++) gl[i * c + k] = (-eps / c) * gi;

@@ -4,6 +4,7 @@ import { numel } from '../tensor/shape.js';
 import { floatData, Tensor } from '../tensor/tensor.js';
 import { adaptiveGeometry, type AdaptiveSize } from './geometry.js';
 import type { PoolWithIndices } from './max_pool.js';
+import { emptyFloat32, emptyInt32, zerosFloat32 } from '../tensor/storage.js';
 
 /**
  * Adaptive average pooling (ATen AdaptiveAveragePooling.cpp): output bin `o` of `out` averages
@@ -13,10 +14,10 @@ function adaptiveAvgPoolNd(nd: 1 | 2 | 3, x: Tensor, outputSize: AdaptiveSize): 
   const op = `adaptive_avg_pool${nd}d`;
   const xs = floatData(op, x);
   const g = adaptiveGeometry(op, nd, x.shape, outputSize);
-  const out = new Float32Array(numel(g.outputShape));
+  const out = emptyFloat32(numel(g.outputShape));
   adaptive_avg_pool_fwd(xs, g, out);
   return result(out, g.outputShape, op, [x], (gradOut) => {
-    const gradIn = new Float32Array(xs.length);
+    const gradIn = zerosFloat32(xs.length);
     adaptive_avg_pool_bwd(gradOut, g, gradIn);
     return [gradIn];
   });
@@ -27,11 +28,11 @@ function adaptiveMaxPoolNd(nd: 1 | 2 | 3, x: Tensor, outputSize: AdaptiveSize): 
   const op = `adaptive_max_pool${nd}d`;
   const xs = floatData(op, x);
   const g = adaptiveGeometry(op, nd, x.shape, outputSize);
-  const out = new Float32Array(numel(g.outputShape));
-  const indices = new Int32Array(out.length);
+  const out = emptyFloat32(numel(g.outputShape));
+  const indices = emptyInt32(out.length);
   adaptive_max_pool_fwd(xs, g, out, indices);
   const output = result(out, g.outputShape, op, [x], (gradOut) => {
-    const gradIn = new Float32Array(xs.length);
+    const gradIn = zerosFloat32(xs.length);
     max_pool_bwd(gradOut, indices, g.planes, g.inD * g.inH * g.inW, g.outD * g.outH * g.outW, gradIn);
     return [gradIn];
   });

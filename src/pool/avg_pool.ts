@@ -5,6 +5,7 @@ import type { AvgOptions } from '../kernels/ref/pool.js';
 import { numel } from '../tensor/shape.js';
 import { floatData, type Tensor } from '../tensor/tensor.js';
 import { poolGeometry, type PoolGeometry, type WindowOptions } from './geometry.js';
+import { emptyFloat32, zerosFloat32 } from '../tensor/storage.js';
 
 export interface AvgPoolOptions extends WindowOptions {
   /** Count padded taps in the divisor (never the ceil-mode overhang). Default true, as PyTorch. */
@@ -29,10 +30,10 @@ export function avgOptions(op: string, opts: AvgPoolOptions): AvgOptions {
 /** Average pooling on a checked geometry: the shared core of `avgPool*` and `lpPool*`. */
 export function avgPoolGeometry(x: Tensor, g: PoolGeometry, avg: AvgOptions): Tensor {
   const xs = floatData(g.op, x);
-  const out = new Float32Array(numel(g.outputShape));
+  const out = emptyFloat32(numel(g.outputShape));
   avg_pool_fwd(xs, g, avg, out);
   return result(out, g.outputShape, g.op, [x], (gradOut) => {
-    const gradIn = new Float32Array(xs.length);
+    const gradIn = zerosFloat32(xs.length);
     avg_pool_bwd(gradOut, g, avg, gradIn);
     return [gradIn];
   });

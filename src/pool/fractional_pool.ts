@@ -7,6 +7,7 @@ import { numel } from '../tensor/shape.js';
 import { floatData, Tensor } from '../tensor/tensor.js';
 import { fractionalGeometry, type FractionalSizeOptions } from './geometry.js';
 import type { PoolWithIndices } from './max_pool.js';
+import { emptyInt32, zerosFloat32 } from '../tensor/storage.js';
 
 export interface FractionalMaxPoolOptions extends FractionalSizeOptions {
   /**
@@ -45,11 +46,11 @@ function fractionalMaxPoolNd(nd: 2 | 3, x: Tensor, opts: FractionalMaxPoolOption
     samples = new Float32Array(n * c * nd);
     for (let i = 0; i < samples.length; i++) samples[i] = generator.uniform();
   }
-  const out = new Float32Array(numel(g.outputShape));
-  const indices = new Int32Array(out.length);
+  const out = zerosFloat32(numel(g.outputShape));
+  const indices = emptyInt32(out.length);
   fractional_max_pool_fwd__ref(xs, g, samples, out, indices);
   const output = result(out, g.outputShape, op, [x], (gradOut) => {
-    const gradIn = new Float32Array(xs.length);
+    const gradIn = zerosFloat32(xs.length);
     max_pool_bwd(gradOut, indices, g.planes, g.inD * g.inH * g.inW, g.outD * g.outH * g.outW, gradIn);
     return [gradIn];
   });

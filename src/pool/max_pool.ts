@@ -3,6 +3,7 @@ import { max_pool_bwd, max_pool_fwd } from '../kernels/pool.js';
 import { numel } from '../tensor/shape.js';
 import { floatData, Tensor } from '../tensor/tensor.js';
 import { poolGeometry, type WindowOptions } from './geometry.js';
+import { emptyFloat32, emptyInt32, zerosFloat32 } from '../tensor/storage.js';
 
 /** Options of max pooling, as PyTorch's `max_pool{1,2,3}d` (padding also takes poolkit's extra forms). */
 export type MaxPoolOptions = WindowOptions;
@@ -22,11 +23,11 @@ function maxPoolNd(nd: 1 | 2 | 3, x: Tensor, opts: MaxPoolOptions): PoolWithIndi
   const op = `max_pool${nd}d`;
   const xs = floatData(op, x);
   const g = poolGeometry(op, nd, x.shape, opts);
-  const out = new Float32Array(numel(g.outputShape));
-  const indices = new Int32Array(out.length);
+  const out = emptyFloat32(numel(g.outputShape));
+  const indices = emptyInt32(out.length);
   max_pool_fwd(xs, g, out, indices);
   const output = result(out, g.outputShape, op, [x], (gradOut) => {
-    const gradIn = new Float32Array(xs.length);
+    const gradIn = zerosFloat32(xs.length);
     max_pool_bwd(gradOut, indices, g.planes, g.inD * g.inH * g.inW, g.outD * g.outH * g.outW, gradIn);
     return [gradIn];
   });

@@ -3,6 +3,7 @@ import { check } from '../errors.js';
 import { max_unpool_bwd__ref, max_unpool_fwd__ref } from '../kernels/ref/pool.js';
 import { floatData, indexData, type Tensor } from '../tensor/tensor.js';
 import { unpoolGeometry, type UnpoolOptions } from './geometry.js';
+import { zerosFloat32 } from '../tensor/storage.js';
 
 export type MaxUnpoolOptions = UnpoolOptions;
 
@@ -19,10 +20,10 @@ function maxUnpoolNd(nd: 1 | 2 | 3, x: Tensor, indices: Tensor<Int32Array>, opts
   const bad = idx.findIndex((i) => i < 0 || i >= g.outPlane);
   check(bad < 0, op, 'indices',
     () => `Found an invalid max index: ${idx[bad]} (output volumes are of size ${g.outputShape.slice(-nd).join('x')})`, idx[bad]);
-  const out = new Float32Array(g.planes * g.outPlane);
+  const out = zerosFloat32(g.planes * g.outPlane);
   max_unpool_fwd__ref(xs, idx, g, out);
   return result(out, g.outputShape, op, [x], (gradOut) => {
-    const gradIn = new Float32Array(xs.length);
+    const gradIn = zerosFloat32(xs.length);
     max_unpool_bwd__ref(gradOut, idx, g, gradIn);
     return [gradIn];
   });

@@ -1,8 +1,8 @@
-import { check, fmtShape } from '../errors.js';
+import { check, fmtShape, PoolkitError } from '../errors.js';
 import { checkShape, numel } from './shape.js';
+import { emptyFloat32, freeStorage, inKernelMemory, isFreed, type Storage } from './storage.js';
 
-/** Element storage: float tensors hold a `Float32Array`, index tensors an `Int32Array`. */
-export type Storage = Float32Array | Int32Array;
+export type { Storage } from './storage.js';
 export type DType = 'float32' | 'int32';
 
 /**
@@ -23,8 +23,10 @@ export interface GradFn {
  *     x.shape;  // [1, 1, 2, 2]
  */
 export class Tensor<S extends Storage = Float32Array> {
-  /** The elements in row-major order. Treat as read-only once the tensor is in a graph. */
-  readonly data: S;
+  /** @internal The elements, unchecked: use `data`. (Public so that two copies of poolkit's types stay compatible.) */
+  readonly _storage: Storage;
+  /** @internal Whether _storage is a block of the kernels' memory, which a scope or dispose() may free. */
+  readonly _freeable: boolean;
   readonly shape: readonly number[];
   /** The accumulated gradient of a leaf that requires it, after `backward()`. */
   grad: Tensor | null = null;
@@ -40,20 +42,44 @@ export class Tensor<S extends Storage = Float32Array> {
     const requiresGrad = opts.requiresGrad ?? false;
     check(!requiresGrad || data instanceof Float32Array, 'tensor', 'requiresGrad',
       () => 'only floating point tensors can require gradients', requiresGrad);
-    this.data = data;
+    this._storage = data;
+    this._freeable = inKernelMemory(data);
     this.shape = Object.freeze([...shape]);
     this.requiresGrad = requiresGrad;
   }
 
+  /** The elements in row-major order. Treat as read-only once the tensor is in a graph. */
+  get data(): S {
+    const d = this._storage;
+    if (this._freeable && isFreed(d)) {
+      throw new PoolkitError('tensor', 'self',
+        `the tensor's storage was freed (by dispose(), or when the scope() that made it ended) and cannot be read; return the tensor from the scope to keep it`);
+    }
+    return d as S;
+  }
+
+  /** Whether this tensor's storage has been freed (by `dispose()` or the end of its `scope()`). */
+  get isDisposed(): boolean {
+    return this._freeable && isFreed(this._storage);
+  }
+
+  /**
+   * Frees this tensor's storage now when it lives in the kernels' memory (made inside a
+   * `scope()`); tensors sharing it (reshapes, detach) are freed with it. No-op otherwise.
+   */
+  dispose(): void {
+    if (this._freeable) freeStorage(this._storage);
+  }
+
   get dtype(): DType {
-    return this.data instanceof Int32Array ? 'int32' : 'float32';
+    return this._storage instanceof Int32Array ? 'int32' : 'float32';
   }
   get ndim(): number {
     return this.shape.length;
   }
   /** Number of elements. */
   get size(): number {
-    return this.data.length;
+    return this._storage.length;
   }
 
   /** The value of a one-element tensor. */
@@ -132,21 +158,22 @@ function runBackward(root: Tensor, seed: Float32Array): void {
     if (g === undefined) continue;
     grads.delete(t);
     if (t.gradFn === null) {
-      t.grad = new Tensor(t.grad === null ? g.slice() : addArrays(t.grad.data as Float32Array, g), t.shape);
+      // Leaf gradients outlive any scope: they go on the JS heap.
+      t.grad = new Tensor(t.grad === null ? g.slice() : addArrays(t.grad.data as Float32Array, g, new Float32Array(g.length)), t.shape);
       continue;
     }
+    for (const input of t.gradFn.inputs) void input.data; // throws if a scope has freed what backward would read
     const inputGrads = t.gradFn.backward(g);
     t.gradFn.inputs.forEach((input, k) => {
       const gi = inputGrads[k];
       if (!input.requiresGrad || gi == null) return;
       const prev = grads.get(input);
-      grads.set(input, prev === undefined ? gi : addArrays(prev, gi));
+      grads.set(input, prev === undefined ? gi : addArrays(prev, gi, emptyFloat32(gi.length)));
     });
   }
 }
 
-function addArrays(a: Float32Array, b: Float32Array): Float32Array {
-  const out = new Float32Array(a.length);
+function addArrays(a: Float32Array, b: Float32Array, out: Float32Array): Float32Array {
   for (let i = 0; i < a.length; i++) out[i] = a[i]! + b[i]!;
   return out;
 }

@@ -3,6 +3,7 @@ import type { Module } from '../nn/module.js';
 import { crossEntropy } from '../ops/loss.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { Tensor } from '../tensor/tensor.js';
+import { scope } from '../tensor/scope.js';
 import { now } from './clock.js';
 
 /** A batch of images `(B, 1, H, W)` and their int32 labels `(B)`. */
@@ -46,25 +47,37 @@ export interface TrainEpochOptions {
   onStep?: (info: StepInfo) => void;
 }
 
-/** One pass over `batches`: forward, cross-entropy, backward, optimizer step. */
+/**
+ * One pass over `batches`: forward, cross-entropy, backward, optimizer step. Each step — the
+ * batch included — runs in its own scope(), so its tensors live in the kernels' memory and the
+ * next step reuses that memory.
+ */
 export function trainEpoch(
   model: Module, batches: Iterable<Batch> & { length: number }, optimizer: Optimizer<{ lr: number }>, opts: TrainEpochOptions,
 ): EpochResult {
   model.train();
   const t0 = now();
   let lossSum = 0, images = 0, step = 0;
-  for (const { x, y } of batches) {
+  const it = batches[Symbol.iterator]();
+  for (;;) {
     const lr = opts.lrAt(opts.startStep + step);
-    optimizer.hyper.lr = lr;
-    optimizer.zeroGrad();
-    const loss = crossEntropy(model.forward(x) as Tensor, y);
-    loss.backward();
-    optimizer.step();
-    const l = loss.item();
-    lossSum += l;
-    images += y.size;
-    step++;
-    opts.onStep?.({ epoch: opts.epoch, step, steps: batches.length, loss: l, lr, images, seconds: (now() - t0) / 1000 });
+    const done = scope(() => {
+      const next = it.next();
+      if (next.done === true) return true;
+      const { x, y } = next.value;
+      optimizer.hyper.lr = lr;
+      optimizer.zeroGrad();
+      const loss = crossEntropy(model.forward(x) as Tensor, y);
+      loss.backward();
+      optimizer.step();
+      const l = loss.item();
+      lossSum += l;
+      images += y.size;
+      step++;
+      opts.onStep?.({ epoch: opts.epoch, step, steps: batches.length, loss: l, lr, images, seconds: (now() - t0) / 1000 });
+      return false;
+    });
+    if (done) break;
   }
   return { loss: lossSum / Math.max(step, 1), images, seconds: (now() - t0) / 1000 };
 }
@@ -83,7 +96,11 @@ export function evaluate(model: Module, batches: Iterable<Batch>, numClasses = 1
   const confusion = Array.from({ length: numClasses }, () => new Array<number>(numClasses).fill(0));
   let correct = 0, images = 0, lossSum = 0;
   noGrad(() => {
-    for (const { x, y } of batches) {
+    const it = batches[Symbol.iterator]();
+    for (let more = true; more;) more = scope(() => {
+      const next = it.next();
+      if (next.done === true) return false;
+      const { x, y } = next.value;
       const logits = model.forward(x) as Tensor;
       lossSum += crossEntropy(logits, y, { reduction: 'sum' }).item();
       const c = logits.shape[1]!;
@@ -94,7 +111,8 @@ export function evaluate(model: Module, batches: Iterable<Batch>, numClasses = 1
         if (best === y.data[i]) correct++;
       }
       images += y.size;
-    }
+      return true;
+    });
   });
   return { accuracy: correct / Math.max(images, 1), loss: lossSum / Math.max(images, 1), confusion, images };
 }

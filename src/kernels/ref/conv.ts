@@ -42,3 +42,29 @@ export function col2im__ref(col: Float32Array, g: Conv2dGeometry, dx: Float32Arr
     }
   }
 }
+
+/**
+ * The weight gradient sums over the batch. To give the same bits at any thread count, the batch
+ * is cut into this many chunks (fewer for a smaller batch) whatever the number of threads; each
+ * chunk sums its images into a zeroed partial, and the partials are added to gw in chunk order.
+ */
+export const CONV_GRAD_CHUNKS = 8;
+
+/** The image ranges [first, end) of the weight-gradient chunks of a batch. */
+export function gradChunks(batch: number): [number, number][] {
+  const parts = Math.min(CONV_GRAD_CHUNKS, batch);
+  return Array.from({ length: parts }, (_, c) => [Math.floor((batch * c) / parts), Math.floor((batch * (c + 1)) / parts)]);
+}
+
+/** gb += Σ gy over images and positions, in (n, o) order. */
+export function addBiasGrad(gy: Float32Array, g: Conv2dGeometry, gb: Float32Array): void {
+  const L = g.outH * g.outW;
+  for (let n = 0; n < g.batch; n++) {
+    for (let o = 0; o < g.cout; o++) {
+      let s = 0;
+      const row = (n * g.cout + o) * L;
+      for (let l = 0; l < L; l++) s += gy[row + l]!;
+      gb[o] += s;
+    }
+  }
+}

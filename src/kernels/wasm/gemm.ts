@@ -3,10 +3,9 @@
 // They sum in another order than the reference (blocked, 4 lanes), so results agree to rounding,
 // not bit for bit; and unlike the reference they do not skip zeros of A (0 · ∞ gives NaN).
 //
-// For now each call copies its inputs into the wasm memory and C back; the next step of issue 4
-// keeps tensor storage in the wasm memory so that nothing is copied.
+// Arrays in the kernels' shared memory are passed by address; others are copied (withArgs).
 
-import { alloc, f32View, kernels, withBlocks } from './loader.js';
+import { alloc, kernels, withArgs } from './loader.js';
 
 let work = -1; // the packing buffer, allocated once and kept
 
@@ -21,15 +20,8 @@ function run(kind: Product, a: Float32Array, b: Float32Array, c: Float32Array, m
   } catch {
     return false;
   }
-  return withBlocks([m * k * 4, k * n * 4, m * n * 4], (wasm, ptrs) => {
-    const [ap, bp, cp] = ptrs as [number, number, number];
-    f32View(ap, m * k).set(a.subarray(aOff, aOff + m * k));
-    f32View(bp, k * n).set(b.subarray(bOff, bOff + k * n));
-    f32View(cp, m * n).set(c.subarray(cOff, cOff + m * n));
-    if (!wasm[kind](ap, bp, cp, m, n, k, work)) return false;
-    c.set(f32View(cp, m * n), cOff);
-    return true;
-  });
+  return withArgs([{ in: a.subarray(aOff, aOff + m * k) }, { in: b.subarray(bOff, bOff + k * n) }, { inout: c.subarray(cOff, cOff + m * n) }],
+    (wasm, [ap, bp, cp]) => wasm[kind](ap!, bp!, cp!, m, n, k, work) === 1);
 }
 
 /** C += A · B, A M×K, B K×N. */

@@ -1,12 +1,20 @@
 // Loads poolkit's WebAssembly SIMD kernels (asm/kernels.ts, embedded as base64 by
 // scripts/embed_wasm.mjs) once, synchronously, and owns their linear memory: a small first-fit
-// free-list allocator over it, and typed-array views that are re-created after the memory grows.
-// Platform-neutral: WebAssembly is reached through globalThis, so Node and browsers share it.
+// free-list allocator over it. Platform-neutral: WebAssembly is reached through globalThis, so
+// Node and browsers share it.
+//
+// Two builds of the same kernels are embedded. Where SharedArrayBuffer exists (Node; browsers
+// when crossOriginIsolated) the kernels import a *shared* memory: its buffer never detaches when
+// it grows, so typed-array views into it stay valid for good — tensor storage can live there
+// (src/tensor/storage.ts) and kernels take it by address without copying — and worker threads
+// (src/threads/) instantiate the same module over the same memory. Elsewhere the kernels own an
+// ordinary memory whose views detach on growth: storage stays on the JS heap and each kernel
+// call copies its arguments in and out.
 //
 // Chrome refuses synchronous compilation of modules over 4 KB on a browser's main thread: call
 // `initWasm()` (async) once there before the first kernel; Node and workers may skip it.
 
-import { KERNELS_WASM_BASE64 } from './kernels_wasm.js';
+import { KERNELS_SHARED_WASM_BASE64, KERNELS_WASM_BASE64 } from './kernels_wasm.js';
 
 /** The kernels' exports: byte pointers into `memory`; each returns 1 when it ran, 0 when it declined. */
 export interface KernelExports {
@@ -41,6 +49,13 @@ export interface KernelExports {
     kH: number, kW: number, sH: number, sW: number, padH: number, padW: number, dilH: number, dilW: number): number;
   relu_fwd(x: number, out: number, n: number): number;
   relu_bwd(out: number, gradOut: number, gradIn: number, n: number): number;
+  conv2d_fwd_images(x: number, w: number, b: number, y: number, col: number, work: number, images: number,
+    cin: number, inH: number, inW: number, cout: number, groups: number, outH: number, outW: number,
+    kH: number, kW: number, sH: number, sW: number, padH: number, padW: number, dilH: number, dilW: number): number;
+  conv2d_bwd_images(x: number, w: number, gy: number, gx: number, gw: number, col: number, work: number, images: number,
+    cin: number, inH: number, inW: number, cout: number, groups: number, outH: number, outW: number,
+    kH: number, kW: number, sH: number, sW: number, padH: number, padW: number, dilH: number, dilW: number): number;
+  add_parts(dst: number, src: number, parts: number, n: number): number;
 }
 
 // The slice of the WebAssembly JS API used here (src/ compiles without DOM or Node typings).
@@ -50,6 +65,7 @@ interface WasmMemory {
 }
 interface WasmApi {
   validate(bytes: Uint8Array): boolean;
+  Memory: new (desc: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { readonly exports: object };
   instantiate(bytes: Uint8Array, imports: object): Promise<{ instance: { readonly exports: object } }>;
@@ -105,10 +121,36 @@ function decodeBase64(s: string): Uint8Array {
 
 let instance: KernelExports | undefined;
 let failed = false;
+/** The compiled shared-memory module and its memory, for worker threads; undefined in copying mode. */
+let sharedModule: { module: object; memory: WasmMemory } | undefined;
 
-function adopt(exports: object): KernelExports {
-  instance = exports as KernelExports;
+/** Whether this realm can share memory with workers (SharedArrayBuffer, and cross-origin isolation in browsers). */
+function canShare(): boolean {
+  const g = globalThis as { SharedArrayBuffer?: unknown; crossOriginIsolated?: boolean };
+  return typeof g.SharedArrayBuffer === 'function' && g.crossOriginIsolated !== false;
+}
+
+const SHARED_INITIAL_PAGES = 16;
+const MAX_PAGES = 65536; // 4 GiB, wasm32's limit
+
+/** The module to compile and its imports: the shared build over a fresh shared memory where possible. */
+function plan(api: WasmApi): { bytes: Uint8Array; imports: object; memory?: WasmMemory } {
+  if (canShare()) {
+    try {
+      const memory = new api.Memory({ initial: SHARED_INITIAL_PAGES, maximum: MAX_PAGES, shared: true });
+      return { bytes: decodeBase64(KERNELS_SHARED_WASM_BASE64), imports: { env: { memory } }, memory };
+    } catch {
+      // no shared memory after all: the copying build below
+    }
+  }
+  return { bytes: decodeBase64(KERNELS_WASM_BASE64), imports: {} };
+}
+
+function adopt(exports: object, module: object, memory: WasmMemory | undefined): KernelExports {
+  instance = (memory === undefined ? exports : { ...exports, memory }) as KernelExports;
+  if (memory !== undefined) sharedModule = { module, memory };
   top = Math.max(ALIGN, alignUp(instance.heap_base()));
+  noteBuffer();
   return instance;
 }
 
@@ -121,7 +163,9 @@ export function kernels(): KernelExports | undefined {
   const api = wasmApi();
   try {
     if (api === undefined || !api.validate(SIMD_PROBE)) throw new Error('no WebAssembly SIMD');
-    return adopt(new api.Instance(new api.Module(decodeBase64(KERNELS_WASM_BASE64)), {}).exports);
+    const p = plan(api);
+    const module = new api.Module(p.bytes);
+    return adopt(new api.Instance(module, p.imports).exports, module, p.memory);
   } catch {
     failed = true;
     return undefined;
@@ -135,12 +179,26 @@ export async function initWasm(): Promise<boolean> {
   const api = wasmApi();
   try {
     if (api === undefined || !api.validate(SIMD_PROBE)) throw new Error('no WebAssembly SIMD');
-    const { instance: inst } = await api.instantiate(decodeBase64(KERNELS_WASM_BASE64), {});
-    if (instance === undefined) adopt(inst.exports);
+    const p = plan(api);
+    const { module, instance: inst } = await (api.instantiate(p.bytes, p.imports) as unknown as
+      Promise<{ module: object; instance: { readonly exports: object } }>);
+    if (instance === undefined) adopt(inst.exports, module, p.memory);
+    failed = false;
   } catch {
     failed = true;
   }
   return instance !== undefined;
+}
+
+/** The shared-memory module and memory that worker threads instantiate; undefined in copying mode. */
+export function sharedKernels(): { module: object; memory: WasmMemory } | undefined {
+  kernels();
+  return sharedModule;
+}
+
+/** True when the kernels run over shared memory: storage may live in it and views never detach. */
+export function memoryIsShared(): boolean {
+  return sharedKernels() !== undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -168,6 +226,7 @@ function ensureMemory(k: KernelExports, end: number): void {
   } catch {
     k.memory.grow(need - have / PAGE);
   }
+  noteBuffer();
 }
 
 /**
@@ -191,7 +250,7 @@ export function alloc(bytes: number): number {
     return ptr;
   }
   const ptr = top;
-  if (ptr + size > 4 * 1024 * 1024 * 1024) throw new RangeError(`cannot allocate ${bytes} bytes in WebAssembly memory`);
+  if (ptr + size > MAX_PAGES * PAGE) throw new RangeError(`cannot allocate ${bytes} bytes in WebAssembly memory`);
   ensureMemory(k, ptr + size);
   top = ptr + size;
   sizes.set(ptr, size);
@@ -247,6 +306,67 @@ export function withBlocks(bytes: readonly number[], fn: (k: KernelExports, ptrs
   }
 }
 
+type Arr = Float32Array | Int32Array;
+
+/**
+ * One argument of a kernel call: an array the kernel reads (`in`), overwrites (`out`) or updates
+ * (`inout`), or a number of scratch bytes.
+ */
+export type KernelArg = { in: Arr } | { out: Arr } | { inout: Arr } | number;
+
+/**
+ * Runs `fn` with the byte address of each argument. Arrays that live in the shared kernel memory
+ * pass their own address — nothing is copied; others (JS-heap arrays, or every array in copying
+ * mode) are copied into a temporary block first (`in`, `inout`) and back after a run that
+ * returned true (`out`, `inout`). Returns false, having run nothing, when the kernels or the
+ * memory for the temporaries are unavailable.
+ */
+export function withArgs(args: readonly KernelArg[], fn: (k: KernelExports, ptrs: number[]) => boolean): boolean {
+  const k = kernels();
+  if (k === undefined) return false;
+  const ptrs: number[] = [];
+  const temps: number[] = [];
+  try {
+    for (const arg of args) {
+      const a = typeof arg === 'number' ? undefined : 'in' in arg ? arg.in : 'out' in arg ? arg.out : arg.inout;
+      const at = a === undefined ? -1 : addressOf(a);
+      if (at >= 0) {
+        ptrs.push(at);
+      } else {
+        const p = alloc(a === undefined ? (arg as number) : a.byteLength);
+        temps.push(p);
+        ptrs.push(p);
+      }
+    }
+  } catch {
+    for (const p of temps) free(p);
+    return false;
+  }
+  try {
+    // Views over the temporaries are made only now: no allocation can detach them any more.
+    args.forEach((arg, i) => {
+      if (typeof arg === 'object' && !('out' in arg)) {
+        const a = 'in' in arg ? arg.in : arg.inout;
+        if (addressOf(a) < 0) view(a, ptrs[i]!).set(a);
+      }
+    });
+    if (!fn(k, ptrs)) return false;
+    args.forEach((arg, i) => {
+      if (typeof arg === 'object' && !('in' in arg)) {
+        const a = 'out' in arg ? arg.out : arg.inout;
+        if (addressOf(a) < 0) a.set(view(a, ptrs[i]!));
+      }
+    });
+    return true;
+  } finally {
+    for (const p of temps) free(p);
+  }
+}
+
+function view(like: Arr, ptr: number): Arr {
+  return like instanceof Float32Array ? f32View(ptr, like.length) : i32View(ptr, like.length);
+}
+
 /** Bytes currently handed out (with slack) and the memory's size, for tests and diagnostics. */
 export function memoryStats(): { allocated: number; freeBlocks: number; top: number; memoryBytes: number } {
   let allocated = 0;
@@ -254,8 +374,21 @@ export function memoryStats(): { allocated: number; freeBlocks: number; top: num
   return { allocated, freeBlocks: freeList.length, top, memoryBytes: instance?.memory.buffer.byteLength ?? 0 };
 }
 
-// Views: a grown memory detaches its old ArrayBuffer, so views are made from the current buffer
-// on each call (cheap) — never keep one across an alloc() or a kernel call that may grow memory.
+// Views. A shared memory hands out a new SharedArrayBuffer object (over the same bytes) after
+// each growth, and views made from the old one stay valid; every such buffer is remembered, so
+// that an array living in the memory is recognised by its buffer. An ordinary memory detaches its
+// old buffer on growth: there, never keep a view across an alloc() or a kernel call.
+
+const buffers = new WeakSet<ArrayBuffer>();
+
+function noteBuffer(): void {
+  if (sharedModule !== undefined) buffers.add(instance!.memory.buffer);
+}
+
+/** The byte address of an array that lives in the shared kernel memory, or -1. */
+export function addressOf(a: Float32Array | Int32Array): number {
+  return buffers.has(a.buffer as ArrayBuffer) ? a.byteOffset : -1;
+}
 
 /** A Float32Array over `length` floats at byte address `ptr`. */
 export function f32View(ptr: number, length: number): Float32Array {

@@ -3,12 +3,15 @@
 // geometry they do not cover, memory they cannot get), and the caller runs the reference.
 // Results are bit-identical to the reference (test/parity/kernels.test.ts).
 //
-// For now each call copies its inputs into the wasm memory and its outputs back; the next step of
-// issue 4 keeps tensor storage in the wasm memory so that nothing is copied.
+// Arrays in the kernels' shared memory are passed by address (withArgs); calls big enough are
+// cut by planes across the worker pool — every plane is computed by one task alone, so the
+// result does not depend on the number of threads.
 
 import type { AdaptiveGeometry, PoolGeometry } from '../../pool/geometry.js';
+import { runTasks } from '../../threads/pool.js';
 import type { AvgOptions } from '../ref/pool.js';
-import { f32View, i32View, kernels, withBlocks } from './loader.js';
+import { kernels, withArgs } from './loader.js';
+import { rangeTasks } from './split.js';
 
 /**
  * The wasm pooling kernels are 2-D: a 3-D window (depth taps, or more than one depth in or out)
@@ -25,46 +28,42 @@ function divisorArg(opts: AvgOptions): number | undefined {
   return Number.isInteger(d) && d !== 0 && Math.abs(d) <= 2 ** 24 ? d : undefined;
 }
 
+/** Bytes of one plane in and out (float32 data, and int32 indices where there are). */
+function planeBytes(inPlane: number, outPlane: number, withIndices: boolean): number {
+  return 4 * (inPlane + outPlane * (withIndices ? 2 : 1));
+}
+
 export function max_pool_fwd__wasm_simd(x: Float32Array, g: PoolGeometry, out: Float32Array, indices: Int32Array): boolean {
   if (!covered2d(g)) return false;
-  const n = g.planes * g.inH * g.inW;
-  const m = g.planes * g.outH * g.outW;
-  return withBlocks([n * 4, m * 4, m * 4], (k, [xp, op, ip]) => {
-    f32View(xp!, n).set(x.subarray(0, n));
-    if (!k.max_pool2d_fwd(xp!, op!, ip!, g.planes, g.inH, g.inW, g.outH, g.outW,
-      g.kH, g.kW, g.sH, g.sW, g.padH, g.padW, g.dilH, g.dilW)) return false;
-    out.set(f32View(op!, m));
-    indices.set(i32View(ip!, m));
-    return true;
-  });
+  const inPlane = g.inH * g.inW, outPlane = g.outH * g.outW;
+  return withArgs([{ in: x.subarray(0, g.planes * inPlane) }, { out }, { out: indices }], (_, [xp, op, ip]) =>
+    runTasks(rangeTasks(g.planes, planeBytes(inPlane, outPlane, true), (p, planes) => ({
+      fn: 'max_pool2d_fwd',
+      args: [xp! + p * inPlane * 4, op! + p * outPlane * 4, ip! + p * outPlane * 4, planes, g.inH, g.inW, g.outH, g.outW,
+        g.kH, g.kW, g.sH, g.sW, g.padH, g.padW, g.dilH, g.dilW],
+    }))));
 }
 
 /** Max-style pooling backward (sliding, adaptive, fractional): any plane sizes. */
 export function max_pool_bwd__wasm_simd(gradOut: Float32Array, indices: Int32Array, planes: number, inPlane: number, outPlane: number, gradIn: Float32Array): boolean {
-  const n = planes * inPlane;
   const m = planes * outPlane;
-  return withBlocks([m * 4, m * 4, n * 4], (k, [gp, ip, gi]) => {
-    f32View(gp!, m).set(gradOut.subarray(0, m));
-    i32View(ip!, m).set(indices.subarray(0, m));
-    f32View(gi!, n).set(gradIn.subarray(0, n));
-    if (!k.max_pool_bwd(gp!, ip!, planes, inPlane, outPlane, gi!)) return false;
-    gradIn.set(f32View(gi!, n));
-    return true;
-  });
+  return withArgs([{ in: gradOut.subarray(0, m) }, { in: indices.subarray(0, m) }, { inout: gradIn.subarray(0, planes * inPlane) }], (_, [gp, ip, gi]) =>
+    runTasks(rangeTasks(planes, planeBytes(inPlane, outPlane, true), (p, count) => ({
+      fn: 'max_pool_bwd',
+      args: [gp! + p * outPlane * 4, ip! + p * outPlane * 4, count, inPlane, outPlane, gi! + p * inPlane * 4],
+    }))));
 }
 
 export function avg_pool_fwd__wasm_simd(x: Float32Array, g: PoolGeometry, opts: AvgOptions, out: Float32Array): boolean {
   const divisor = divisorArg(opts);
   if (!covered2d(g) || divisor === undefined) return false;
-  const n = g.planes * g.inH * g.inW;
-  const m = g.planes * g.outH * g.outW;
-  return withBlocks([n * 4, m * 4], (k, [xp, op]) => {
-    f32View(xp!, n).set(x.subarray(0, n));
-    if (!k.avg_pool2d_fwd(xp!, op!, g.planes, g.inH, g.inW, g.outH, g.outW, g.kH, g.kW, g.sH, g.sW,
-      g.padH, g.padW, g.padEndH, g.padEndW, g.dilH, g.dilW, opts.countIncludePad ? 1 : 0, divisor)) return false;
-    out.set(f32View(op!, m));
-    return true;
-  });
+  const inPlane = g.inH * g.inW, outPlane = g.outH * g.outW;
+  return withArgs([{ in: x.subarray(0, g.planes * inPlane) }, { out }], (_, [xp, op]) =>
+    runTasks(rangeTasks(g.planes, planeBytes(inPlane, outPlane, false), (p, planes) => ({
+      fn: 'avg_pool2d_fwd',
+      args: [xp! + p * inPlane * 4, op! + p * outPlane * 4, planes, g.inH, g.inW, g.outH, g.outW, g.kH, g.kW, g.sH, g.sW,
+        g.padH, g.padW, g.padEndH, g.padEndW, g.dilH, g.dilW, opts.countIncludePad ? 1 : 0, divisor],
+    }))));
 }
 
 export function avg_pool_bwd__wasm_simd(gradOut: Float32Array, g: PoolGeometry, opts: AvgOptions, gradIn: Float32Array): boolean {
@@ -72,53 +71,44 @@ export function avg_pool_bwd__wasm_simd(gradOut: Float32Array, g: PoolGeometry, 
   if (!covered2d(g) || divisor === undefined) return false;
   const k0 = kernels();
   if (k0 === undefined) return false;
-  const n = g.planes * g.inH * g.inW;
-  const m = g.planes * g.outH * g.outW;
+  const inPlane = g.inH * g.inW, outPlane = g.outH * g.outW;
   const work = k0.avg_pool2d_bwd_work_bytes(g.inW, g.kW, g.sW, g.dilW);
-  return withBlocks([m * 4, n * 4, work], (k, [gp, gi, wp]) => {
-    f32View(gp!, m).set(gradOut.subarray(0, m));
-    f32View(gi!, n).set(gradIn.subarray(0, n));
-    if (!k.avg_pool2d_bwd(gp!, gi!, wp!, g.planes, g.inH, g.inW, g.outH, g.outW, g.kH, g.kW, g.sH, g.sW,
-      g.padH, g.padW, g.padEndH, g.padEndW, g.dilH, g.dilW, opts.countIncludePad ? 1 : 0, divisor)) return false;
-    gradIn.set(f32View(gi!, n));
-    return true;
-  });
+  const tasks = rangeTasks(g.planes, planeBytes(inPlane, outPlane, false), (first, count) => ({ fn: 'avg_pool2d_bwd', args: [first, count] }));
+  return withArgs([{ in: gradOut.subarray(0, g.planes * outPlane) }, { inout: gradIn.subarray(0, g.planes * inPlane) }, work * tasks.length],
+    (_, [gp, gi, wp]) => runTasks(tasks.map(({ args: [p, planes] }, t) => ({
+      fn: 'avg_pool2d_bwd',
+      args: [gp! + p! * outPlane * 4, gi! + p! * inPlane * 4, wp! + t * work, planes!, g.inH, g.inW, g.outH, g.outW, g.kH, g.kW, g.sH, g.sW,
+        g.padH, g.padW, g.padEndH, g.padEndW, g.dilH, g.dilW, opts.countIncludePad ? 1 : 0, divisor],
+    }))));
 }
 
 // Adaptive pooling (asm/kernels.ts adaptive_*): 1-D to 3-D, scalar forwards and a 4-column
 // backward, each output's float32 operations exactly the reference's.
 
+type AdaptiveKernel = 'adaptive_avg_pool_fwd' | 'adaptive_avg_pool_bwd';
+
+function adaptiveDense(fn: AdaptiveKernel, src: Float32Array, srcPlane: number, dst: Float32Array, dstPlane: number, dstMode: 'out' | 'inout', g: AdaptiveGeometry): boolean {
+  const dstArg = dstMode === 'out' ? { out: dst.subarray(0, g.planes * dstPlane) } : { inout: dst.subarray(0, g.planes * dstPlane) };
+  return withArgs([{ in: src.subarray(0, g.planes * srcPlane) }, dstArg], (_, [sp, dp]) =>
+    runTasks(rangeTasks(g.planes, 4 * (srcPlane + dstPlane), (p, planes) => ({
+      fn,
+      args: [sp! + p * srcPlane * 4, dp! + p * dstPlane * 4, planes, g.inD, g.inH, g.inW, g.outD, g.outH, g.outW],
+    }))));
+}
+
 export function adaptive_avg_pool_fwd__wasm_simd(x: Float32Array, g: AdaptiveGeometry, out: Float32Array): boolean {
-  const n = g.planes * g.inD * g.inH * g.inW;
-  const m = g.planes * g.outD * g.outH * g.outW;
-  return withBlocks([n * 4, m * 4], (k, [xp, op]) => {
-    f32View(xp!, n).set(x.subarray(0, n));
-    if (!k.adaptive_avg_pool_fwd(xp!, op!, g.planes, g.inD, g.inH, g.inW, g.outD, g.outH, g.outW)) return false;
-    out.set(f32View(op!, m));
-    return true;
-  });
+  return adaptiveDense('adaptive_avg_pool_fwd', x, g.inD * g.inH * g.inW, out, g.outD * g.outH * g.outW, 'out', g);
 }
 
 export function adaptive_avg_pool_bwd__wasm_simd(gradOut: Float32Array, g: AdaptiveGeometry, gradIn: Float32Array): boolean {
-  const n = g.planes * g.inD * g.inH * g.inW;
-  const m = g.planes * g.outD * g.outH * g.outW;
-  return withBlocks([m * 4, n * 4], (k, [gp, gi]) => {
-    f32View(gp!, m).set(gradOut.subarray(0, m));
-    f32View(gi!, n).set(gradIn.subarray(0, n));
-    if (!k.adaptive_avg_pool_bwd(gp!, gi!, g.planes, g.inD, g.inH, g.inW, g.outD, g.outH, g.outW)) return false;
-    gradIn.set(f32View(gi!, n));
-    return true;
-  });
+  return adaptiveDense('adaptive_avg_pool_bwd', gradOut, g.outD * g.outH * g.outW, gradIn, g.inD * g.inH * g.inW, 'inout', g);
 }
 
 export function adaptive_max_pool_fwd__wasm_simd(x: Float32Array, g: AdaptiveGeometry, out: Float32Array, indices: Int32Array): boolean {
-  const n = g.planes * g.inD * g.inH * g.inW;
-  const m = g.planes * g.outD * g.outH * g.outW;
-  return withBlocks([n * 4, m * 4, m * 4], (k, [xp, op, ip]) => {
-    f32View(xp!, n).set(x.subarray(0, n));
-    if (!k.adaptive_max_pool_fwd(xp!, op!, ip!, g.planes, g.inD, g.inH, g.inW, g.outD, g.outH, g.outW)) return false;
-    out.set(f32View(op!, m));
-    indices.set(i32View(ip!, m));
-    return true;
-  });
+  const inPlane = g.inD * g.inH * g.inW, outPlane = g.outD * g.outH * g.outW;
+  return withArgs([{ in: x.subarray(0, g.planes * inPlane) }, { out: out.subarray(0, g.planes * outPlane) }, { out: indices.subarray(0, g.planes * outPlane) }], (_, [xp, op, ip]) =>
+    runTasks(rangeTasks(g.planes, planeBytes(inPlane, outPlane, true), (p, planes) => ({
+      fn: 'adaptive_max_pool_fwd',
+      args: [xp! + p * inPlane * 4, op! + p * outPlane * 4, ip! + p * outPlane * 4, planes, g.inD, g.inH, g.inW, g.outD, g.outH, g.outW],
+    }))));
 }
