@@ -470,6 +470,14 @@ function packA(a: usize, ld: i32, transA: i32, ic: i32, pc: i32, mc: i32, kc: i3
     v128.store(tile, c10, 32); v128.store(tile, c11, 48);
     v128.store(tile, c20, 64); v128.store(tile, c21, 80);
     v128.store(tile, c30, 96); v128.store(tile, c31, 112);
+    if (w == NR) {
+      for (let i = 0; i < h; i++) {
+        const q = c + <usize>i * row, t = tile + (<usize>(i * NR) << 2);
+        v128.store(q, f32x4.add(v128.load(q), v128.load(t)));
+        v128.store(q, f32x4.add(v128.load(q, 16), v128.load(t, 16)), 16);
+      }
+      return;
+    }
     for (let i = 0; i < h; i++) {
       for (let j = 0; j < w; j++) {
         const q = c + <usize>i * row + (<usize>j << 2);
@@ -671,6 +679,20 @@ export function adaptive_max_pool_fwd(x: usize, out: usize, indices: usize, plan
   return t < 0 ? 0 : min<i32>(t / stride + 1, out);
 }
 
+// Rows here are short (a LeNet row is 10–28 floats): inline loops beat memory.copy / memory.fill,
+// which are calls into the engine.
+@inline function copyF32(dst: usize, src: usize, n: i32): void {
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
+  for (; i < n; i++) store<u32>(dst + (<usize>i << 2), load<u32>(src + (<usize>i << 2)));
+}
+@inline function zeroF32(dst: usize, n: i32): void {
+  const z = i32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), z);
+  for (; i < n; i++) store<u32>(dst + (<usize>i << 2), 0);
+}
+
 export function im2col(x: usize, col: usize, cin: i32, inH: i32, inW: i32, outH: i32, outW: i32,
   kH: i32, kW: i32, sH: i32, sW: i32, padH: i32, padW: i32, dilH: i32, dilW: i32): i32 {
   if (cin < 0 || inH < 0 || inW < 0 || outH < 0 || outW < 0 || kH < 0 || kW < 0 || sH <= 0 || sW <= 0 || dilH <= 0 || dilW <= 0) return 0;
@@ -687,14 +709,14 @@ export function im2col(x: usize, col: usize, cin: i32, inH: i32, inW: i32, outH:
         for (let oh = 0; oh < outH; oh++, r += rowBytes) {
           const h = oh * sH - padH + kh * dilH;
           if (h < 0 || h >= inH || n == 0) {
-            memory.fill(r, 0, rowBytes);
+            zeroF32(r, outW);
             continue;
           }
-          if (lo > 0) memory.fill(r, 0, <usize>lo << 2);
-          if (hi < outW) memory.fill(r + (<usize>hi << 2), 0, <usize>(outW - hi) << 2);
+          if (lo > 0) zeroF32(r, lo);
+          if (hi < outW) zeroF32(r + (<usize>hi << 2), outW - hi);
           const src = plane + ((<usize>h * <usize>inW + <usize>(lo * sW - padW + tapW)) << 2);
           const dst = r + (<usize>lo << 2);
-          if (sW == 1) memory.copy(dst, src, <usize>n << 2);
+          if (sW == 1) copyF32(dst, src, n);
           else {
             const step = <usize>sW << 2;
             for (let i = 0; i < n; i++) store<u32>(dst + (<usize>i << 2), load<u32>(src + <usize>i * step));
@@ -864,3 +886,5 @@ export function add_parts(dst: usize, src: usize, parts: i32, n: i32): i32 {
   }
   return 1;
 }
+
+export * from './lp';

@@ -1,6 +1,7 @@
 import { check } from '../errors.js';
 import { Tensor, type NestedArray, type Storage } from './tensor.js';
-import { numel } from './shape.js';
+import { checkShape, numel } from './shape.js';
+import { emptyFloat32 } from './storage.js';
 
 export interface TensorOptions {
   requiresGrad?: boolean;
@@ -73,9 +74,13 @@ function flatten(rows: NestedArray[]): { flat: number[]; shape: number[] } {
   return { flat, shape };
 }
 
-/** A float tensor filled with `value`. */
+/**
+ * A float tensor filled with `value`. Inside a `scope()` its storage is in the kernels' memory,
+ * so `zeros(shape)` then `.data.set(values)` puts data where kernels read it without copying.
+ */
 export function full(shape: readonly number[], value: number, opts: { requiresGrad?: boolean } = {}): Tensor {
-  return new Tensor(new Float32Array(numel(shape)).fill(value), shape, opts);
+  checkShape(shape, 'full');
+  return new Tensor(emptyFloat32(numel(shape)).fill(value), shape, opts);
 }
 export function zeros(shape: readonly number[], opts: { requiresGrad?: boolean } = {}): Tensor {
   return full(shape, 0, opts);

@@ -1,6 +1,6 @@
 import { check, fmtShape, PoolkitError } from '../errors.js';
 import { checkShape, numel } from './shape.js';
-import { emptyFloat32, freeStorage, inKernelMemory, isFreed, type Storage } from './storage.js';
+import { copyFloat32, emptyFloat32, freeStorage, inKernelMemory, isFreed, type Storage } from './storage.js';
 
 export type { Storage } from './storage.js';
 export type DType = 'float32' | 'int32';
@@ -158,8 +158,14 @@ function runBackward(root: Tensor, seed: Float32Array): void {
     if (g === undefined) continue;
     grads.delete(t);
     if (t.gradFn === null) {
-      // Leaf gradients outlive any scope: they go on the JS heap.
-      t.grad = new Tensor(t.grad === null ? g.slice() : addArrays(t.grad.data as Float32Array, g, new Float32Array(g.length)), t.shape);
+      // A leaf on the JS heap (a parameter) keeps its gradient there, beyond any scope; a leaf in
+      // the kernels' memory gets it there, made in the current scope — adopting the array the
+      // backward pass made rather than copying it, unless that is the caller's seed.
+      const heap = !t._freeable;
+      const prev = t.grad?.data as Float32Array | undefined;
+      const data = prev !== undefined ? addArrays(prev, g, heap ? new Float32Array(g.length) : emptyFloat32(g.length))
+        : heap ? g.slice() : g !== seed && inKernelMemory(g) ? g : copyFloat32(g);
+      t.grad = new Tensor(data, t.shape);
       continue;
     }
     for (const input of t.gradFn.inputs) void input.data; // throws if a scope has freed what backward would read

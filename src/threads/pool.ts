@@ -26,12 +26,11 @@ export interface WorkerData {
   names: readonly string[];
 }
 
-/** A kernel call: an export of the kernels' module and its (int32) arguments. */
+/** A kernel call: the name of an export of the kernels' module and its (int32) arguments. */
 export interface Task {
-  fn: KernelName;
+  fn: string;
   args: readonly number[];
 }
-export type KernelName = { [K in keyof KernelExports]: KernelExports[K] extends (...a: number[]) => number ? K : never }[keyof KernelExports];
 
 const STATE = 0, READY = 1, COUNT = 2, RESULT = 3, TASKS = 8;
 const RUN = 1, DONE = 2, EXIT = 3;
@@ -175,7 +174,7 @@ function runAll(k: KernelExports, tasks: readonly Task[], busy: Worker[]): boole
 }
 
 function call(k: KernelExports, task: Task): boolean {
-  return (k[task.fn] as (...a: number[]) => number)(...task.args) === 1;
+  return (k as unknown as Record<string, (...a: number[]) => number>)[task.fn]!(...task.args) === 1;
 }
 
 let canBlock = true; // browsers' main threads may not Atomics.wait: they spin
