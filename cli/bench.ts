@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import {
   adaptiveAvgPool2d, adaptiveMaxPool2d, avgPool2d, DataLoader, fastKernels, Generator, getNumThreads, lenet5, lpPool2d,
-  maxPool2d, scope, setNumThreads, SGD, tensor, trainEpoch, wasmSimdAvailable, type ImageDataset, type Tensor,
+  maxPool2d, scope, setNumThreads, SGD, tensor, trainEpoch, wasmSimdAvailable, zeros, type ImageDataset, type Tensor,
 } from 'poolkit';
 import { intFlag, parse, UsageError } from './args.js';
 import { builtinMnistDir, loadMnist } from './mnist.js';
@@ -258,13 +258,20 @@ function poolkitOp(c: PoolCase): (x: Tensor) => Tensor {
 function poolkitMs(t: Timing, c: PoolCase, direction: Direction, threads: number, xData: Float32Array, gData: Float32Array): number {
   setNumThreads(threads);
   const f = poolkitOp(c);
+  // zeros() inside a scope is storage in the kernels' memory; tensor(xData) would wrap the
+  // JS-heap array as it is, and every kernel call would copy it in.
+  const placed = (data: Float32Array, shape: number[], requiresGrad = false) => {
+    const x = zeros(shape, { requiresGrad });
+    x.data.set(data);
+    return x;
+  };
   return scope(() => {
     if (direction === 'fwd') {
-      const x = tensor(xData, c.shape);
+      const x = placed(xData, c.shape);
       return measureSync(t, () => scope(() => { f(x); }));
     }
-    const x = tensor(xData, c.shape, { requiresGrad: true });
-    const g = tensor(gData, outShape(c));
+    const x = placed(xData, c.shape, true);
+    const g = placed(gData, outShape(c));
     return measureSync(t, () => scope(() => {
       x.grad = null;
       f(x).backward(g);

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { SingleBar } from 'cli-progress';
 import {
-  Adam, DataLoader, evaluate, Generator, lenet5, LENET_POOLS, scheduledLr, SGD, trainEpoch, Tensor,
+  Adam, DataLoader, evaluate, Generator, getNumThreads, lenet5, LENET_POOLS, scheduledLr, SGD, setNumThreads, trainEpoch, Tensor,
   type LeNetPool, type Optimizer,
 } from 'poolkit';
 import { choiceFlag, intFlag, numFlag, parse, UsageError } from './args.js';
@@ -34,8 +34,8 @@ Options:
   --resume FILE        continue from a .train.safetensors training state
   --limit N            train on the first N training images only
   --test-limit N       test on the first N test images only
-  --threads N          worker threads (accepted for scripts; the fast multi-threaded
-                       kernels are not in this version, so training runs on one thread)
+  --threads N          threads the kernels use (default: the number of CPUs); the
+                       trained model is the same, bit for bit, at every thread count
   -h, --help           this help
 
 The published PyTorch recipe (constant lr 0.001, raw pixels) is:
@@ -82,7 +82,7 @@ export async function train(argv: string[]): Promise<void> {
     seed: intFlag('seed', values.seed, 1, 0, 2 ** 32 - 1),
     normalize: choiceFlag('normalize', values.normalize, 'mnist', NORMALIZATIONS),
   };
-  intFlag('threads', values.threads, 1, 1, 256);
+  setNumThreads(intFlag('threads', values.threads, getNumThreads(), 1, 256));
   const limit = intFlag('limit', values.limit, Infinity as number, 1);
   const testLimit = intFlag('test-limit', values['test-limit'], Infinity as number, 1);
   const out = path.resolve(values.out ?? 'lenet5.safetensors');
@@ -115,7 +115,7 @@ export async function train(argv: string[]): Promise<void> {
   const tty = process.stderr.isTTY === true;
   console.log(`LeNet-5 (${config.pool} pooling) on ${data.name}: ${trainSet.n} training / ${testSet.n} test images, ` +
     `${config.optimizer}${config.optimizer === 'sgd' ? ` momentum ${config.momentum}` : ''}, lr ${config.lr} (${config.schedule}), batch ${config.batchSize}, ` +
-    `${config.normalize === 'mnist' ? 'normalized' : 'pixels / 255'}, seed ${config.seed}`);
+    `${config.normalize === 'mnist' ? 'normalized' : 'pixels / 255'}, seed ${config.seed}, ${getNumThreads()} thread(s)`);
 
   let accuracy = 0, seconds = 0;
   for (let epoch = startEpoch; epoch <= config.epochs; epoch++) {
