@@ -59,7 +59,10 @@
 // maximum wins ties, the last NaN wins. Values are moved with bitselect, never f32x4.max, so
 // NaN payloads and −0 pass through unchanged.
 
-/** out/indices: planes × outH × outW; indices are offsets within the input plane (h·inW + w). */
+/**
+ * out/indices: planes × outH × outW; indices are offsets within the input plane (h·inW + w).
+ * indices = 0: values only (a forward that no backward will need), skipping the index work.
+ */
 export function max_pool2d_fwd(
   x: usize, out: usize, indices: usize, planes: i32,
   inH: i32, inW: i32, outH: i32, outW: i32,
@@ -67,11 +70,27 @@ export function max_pool2d_fwd(
 ): i32 {
   if (planes < 0 || inH < 1 || inW < 1 || outH < 1 || outW < 1 || kH < 1 || kW < 1 ||
       sH < 1 || sW < 1 || dilH < 1 || dilW < 1 || padH < 0 || padW < 0) return 0;
+  if (indices != 0) maxPool2d(x, out, indices, planes, inH, inW, outH, outW, kH, kW, sH, sW, padH, padW, dilH, dilW, true);
+  else maxPool2d(x, out, 0, planes, inH, inW, outH, outW, kH, kW, sH, sW, padH, padW, dilH, dilW, false);
+  return 1;
+}
+
+/** One tap for four windows: take `v` where `v > best || v != v` (the reference's rule). */
+@inline function maxTap(v: v128, best: v128): v128 {
+  return v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
+}
+
+@inline function maxPool2d(
+  x: usize, out: usize, indices: usize, planes: i32,
+  inH: i32, inW: i32, outH: i32, outW: i32,
+  kH: i32, kW: i32, sH: i32, sW: i32, padH: i32, padW: i32, dilH: i32, dilW: i32, withIdx: bool,
+): void {
   const inPlane = inH * inW;
   const owLo = min<i32>(interiorLo(padW, sW), outW);
   const owHi = max<i32>(interiorHi(inW, kW, dilW, padW, sW, outW), owLo);
   const laneStep = i32x4.mul(i32x4(0, 1, 2, 3), i32x4.splat(sW));
   const negInf = f32x4.splat(-Infinity);
+  const one = i32x4.splat(1);
   let o: usize = 0; // output element
   for (let p = 0; p < planes; p++) {
     const xp = x + ((<usize>p * <usize>inPlane) << 2);
@@ -82,9 +101,45 @@ export function max_pool2d_fwd(
       const op = out + (o << 2);
       const ip = indices + (o << 2);
       let ow = owLo;
+      if (kW == 2 && sW == 2 && dilW == 1 && hCount == 2 && dilH == 1) {
+        // k2s2 windows wholly inside the input: two rows, each giving both W taps of four
+        // windows (even and odd columns), taken in the reference's row-major order.
+        for (; ow + 4 <= owHi; ow += 4) {
+          const w0 = ow * 2 - padW;
+          const rowIdx = hFirst * inW + w0;
+          const q = xp + (<usize>rowIdx << 2);
+          const r = q + (<usize>inW << 2);
+          const a0 = v128.load(q), b0 = v128.load(q, 16), a1 = v128.load(r), b1 = v128.load(r, 16);
+          const t0 = v128.shuffle<f32>(a0, b0, 0, 2, 4, 6);
+          const t1 = v128.shuffle<f32>(a0, b0, 1, 3, 5, 7);
+          const t2 = v128.shuffle<f32>(a1, b1, 0, 2, 4, 6);
+          const t3 = v128.shuffle<f32>(a1, b1, 1, 3, 5, 7);
+          let take = maxTap(t0, negInf);
+          let best = v128.bitselect(t0, negInf, take);
+          if (withIdx) {
+            const i0 = i32x4.add(i32x4.splat(rowIdx), laneStep);
+            const i2 = i32x4.add(i0, i32x4.splat(inW));
+            let bestIdx = i0; // the first tap's index, whether or not it is taken
+            take = maxTap(t1, best);
+            best = v128.bitselect(t1, best, take);
+            bestIdx = v128.bitselect(i32x4.add(i0, one), bestIdx, take);
+            take = maxTap(t2, best);
+            best = v128.bitselect(t2, best, take);
+            bestIdx = v128.bitselect(i2, bestIdx, take);
+            take = maxTap(t3, best);
+            best = v128.bitselect(t3, best, take);
+            bestIdx = v128.bitselect(i32x4.add(i2, one), bestIdx, take);
+            v128.store(ip + (<usize>ow << 2), bestIdx);
+          } else {
+            best = v128.bitselect(t1, best, maxTap(t1, best));
+            best = v128.bitselect(t2, best, maxTap(t2, best));
+            best = v128.bitselect(t3, best, maxTap(t3, best));
+          }
+          v128.store(op + (<usize>ow << 2), best);
+        }
+      }
       if (kW == 2 && sW == 2 && dilW == 1) {
         // k2s2 along W: each input row gives both taps of four windows (even and odd columns).
-        const one = i32x4.splat(1);
         for (; ow + 4 <= owHi; ow += 4) {
           const w0 = ow * 2 - padW;
           let best = negInf;
@@ -96,16 +151,15 @@ export function max_pool2d_fwd(
             const b = v128.load(q, 16);
             const even = v128.shuffle<f32>(a, b, 0, 2, 4, 6);
             const odd = v128.shuffle<f32>(a, b, 1, 3, 5, 7);
-            const iv = i32x4.add(i32x4.splat(rowIdx), laneStep);
-            let take = v128.or(f32x4.gt(even, best), f32x4.ne(even, even));
+            let take = maxTap(even, best);
             best = v128.bitselect(even, best, take);
-            bestIdx = v128.bitselect(iv, bestIdx, take);
-            take = v128.or(f32x4.gt(odd, best), f32x4.ne(odd, odd));
+            if (withIdx) bestIdx = v128.bitselect(i32x4.add(i32x4.splat(rowIdx), laneStep), bestIdx, take);
+            take = maxTap(odd, best);
             best = v128.bitselect(odd, best, take);
-            bestIdx = v128.bitselect(i32x4.add(iv, one), bestIdx, take);
+            if (withIdx) bestIdx = v128.bitselect(i32x4.add(i32x4.add(i32x4.splat(rowIdx), laneStep), one), bestIdx, take);
           }
           v128.store(op + (<usize>ow << 2), best);
-          v128.store(ip + (<usize>ow << 2), bestIdx);
+          if (withIdx) v128.store(ip + (<usize>ow << 2), bestIdx);
         }
       }
       // Lanes = four output columns whose W taps all lie inside the input.
@@ -117,13 +171,13 @@ export function max_pool2d_fwd(
           const rowIdx = h * inW + w0;
           for (let j = 0, w = 0; j < kW; j++, w += dilW) {
             const v = loadStrided(xp + (<usize>(rowIdx + w) << 2), sW);
-            const take = v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
+            const take = maxTap(v, best);
             best = v128.bitselect(v, best, take);
-            bestIdx = v128.bitselect(i32x4.add(i32x4.splat(rowIdx + w), laneStep), bestIdx, take);
+            if (withIdx) bestIdx = v128.bitselect(i32x4.add(i32x4.splat(rowIdx + w), laneStep), bestIdx, take);
           }
         }
         v128.store(op + (<usize>ow << 2), best);
-        v128.store(ip + (<usize>ow << 2), bestIdx);
+        if (withIdx) v128.store(ip + (<usize>ow << 2), bestIdx);
       }
       // The left and right edges and the remainder, one column at a time.
       for (let c = 0; c < outW; c++) {
@@ -145,9 +199,62 @@ export function max_pool2d_fwd(
           }
         }
         store<f32>(op + (<usize>c << 2), best);
-        store<i32>(ip + (<usize>c << 2), bestIdx);
+        if (withIdx) store<i32>(ip + (<usize>c << 2), bestIdx);
       }
     }
+  }
+}
+
+/**
+ * The backward of k2s2 max pooling without padding (the windows tile the input, never overlap),
+ * writing every element of gradIn — so it need not be zeroed first: +0 + gradOut where the
+ * window's index points (the reference's scatter onto zeros, −0 included), +0 elsewhere, and +0
+ * in the last row / column when the size is odd. Indices must be the forward's (inside their window).
+ */
+export function max_pool2d_bwd_k2s2(gradOut: usize, indices: usize, gradIn: usize, planes: i32,
+  inH: i32, inW: i32, outH: i32, outW: i32): i32 {
+  if (planes < 0 || outH < 0 || outW < 0 || inH < 2 * outH || inW < 2 * outW || inH > 2 * outH + 1 || inW > 2 * outW + 1) return 0;
+  const zero = f32x4.splat(0);
+  const lane2 = i32x4(0, 2, 4, 6);
+  const inPlane = inH * inW;
+  for (let p = 0; p < planes; p++) {
+    const gp = gradIn + ((<usize>p * <usize>inPlane) << 2);
+    const po = <usize>p * <usize>(outH * outW);
+    for (let oh = 0; oh < outH; oh++) {
+      const row0 = gp + (<usize>(2 * oh * inW) << 2);
+      const row1 = row0 + (<usize>inW << 2);
+      const go = gradOut + ((po + <usize>(oh * outW)) << 2);
+      const io = indices + ((po + <usize>(oh * outW)) << 2);
+      let ow = 0;
+      for (; ow + 4 <= outW; ow += 4) {
+        const g = f32x4.add(zero, v128.load(go + (<usize>ow << 2)));
+        const idx = v128.load(io + (<usize>ow << 2));
+        const base = i32x4.add(i32x4.splat(2 * oh * inW + 2 * ow), lane2);
+        const e0 = v128.and(g, i32x4.eq(idx, base));
+        const o0 = v128.and(g, i32x4.eq(idx, i32x4.add(base, i32x4.splat(1))));
+        const e1 = v128.and(g, i32x4.eq(idx, i32x4.add(base, i32x4.splat(inW))));
+        const o1 = v128.and(g, i32x4.eq(idx, i32x4.add(base, i32x4.splat(inW + 1))));
+        const q0 = row0 + (<usize>(2 * ow) << 2), q1 = row1 + (<usize>(2 * ow) << 2);
+        v128.store(q0, v128.shuffle<f32>(e0, o0, 0, 4, 1, 5));
+        v128.store(q0, v128.shuffle<f32>(e0, o0, 2, 6, 3, 7), 16);
+        v128.store(q1, v128.shuffle<f32>(e1, o1, 0, 4, 1, 5));
+        v128.store(q1, v128.shuffle<f32>(e1, o1, 2, 6, 3, 7), 16);
+      }
+      for (; ow < outW; ow++) {
+        const g: f32 = <f32>0 + load<f32>(go + (<usize>ow << 2));
+        const idx = load<i32>(io + (<usize>ow << 2));
+        const b = 2 * oh * inW + 2 * ow;
+        store<f32>(row0 + (<usize>(2 * ow) << 2), idx == b ? g : 0);
+        store<f32>(row0 + (<usize>(2 * ow + 1) << 2), idx == b + 1 ? g : 0);
+        store<f32>(row1 + (<usize>(2 * ow) << 2), idx == b + inW ? g : 0);
+        store<f32>(row1 + (<usize>(2 * ow + 1) << 2), idx == b + inW + 1 ? g : 0);
+      }
+      if (inW > 2 * outW) {
+        store<f32>(row0 + (<usize>(inW - 1) << 2), 0);
+        store<f32>(row1 + (<usize>(inW - 1) << 2), 0);
+      }
+    }
+    if (inH > 2 * outH) zeroF32(gp + (<usize>((inH - 1) * inW) << 2), inW);
   }
   return 1;
 }
@@ -215,7 +322,23 @@ export function avg_pool2d_fwd(
       let ow = 0;
       // Interior columns: kW taps inside the input and inside the padded extent.
       const div = f32x4.splat(avgDivisor(divisorOverride, countIncludePad, hPadded * kW, hCount * kW));
-      for (ow = owLo; ow + 4 <= owHi; ow += 4) {
+      ow = owLo;
+      if (kW == 2 && sW == 2 && dilW == 1 && hCount == 2 && dilH == 1) {
+        // k2s2 windows with both rows inside: the four taps of four windows from two rows' even
+        // and odd columns, summed from +0 in the reference's order (+0 + −0 is +0, as there).
+        const zero = f32x4.splat(0);
+        for (; ow + 4 <= owHi; ow += 4) {
+          const q = xp + (<usize>(hFirst * inW + ow * 2 - padW) << 2);
+          const r = q + (<usize>inW << 2);
+          const a0 = v128.load(q), b0 = v128.load(q, 16), a1 = v128.load(r), b1 = v128.load(r, 16);
+          let sum = f32x4.add(zero, v128.shuffle<f32>(a0, b0, 0, 2, 4, 6));
+          sum = f32x4.add(sum, v128.shuffle<f32>(a0, b0, 1, 3, 5, 7));
+          sum = f32x4.add(sum, v128.shuffle<f32>(a1, b1, 0, 2, 4, 6));
+          sum = f32x4.add(sum, v128.shuffle<f32>(a1, b1, 1, 3, 5, 7));
+          v128.store(op + (<usize>ow << 2), f32x4.div(sum, div));
+        }
+      }
+      for (; ow + 4 <= owHi; ow += 4) {
         const w0 = ow * sW - padW;
         let sum = f32x4.splat(0);
         for (let i = 0, h = hFirst; i < hCount; i++, h += dilH) {

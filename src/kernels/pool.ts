@@ -9,10 +9,11 @@ import {
 import { fastKernels } from './switch.js';
 import {
   adaptive_avg_pool_bwd__wasm_simd, adaptive_avg_pool_fwd__wasm_simd, adaptive_max_pool_fwd__wasm_simd,
-  avg_pool_bwd__wasm_simd, avg_pool_fwd__wasm_simd, max_pool_bwd__wasm_simd, max_pool_fwd__wasm_simd,
+  avg_pool_bwd__wasm_simd, avg_pool_fwd__wasm_simd, max_pool_bwd__wasm_simd, max_pool_bwd_k2s2__wasm_simd, max_pool_fwd__wasm_simd,
 } from './wasm/pool.js';
 
-export function max_pool_fwd(x: Float32Array, g: PoolGeometry, out: Float32Array, indices: Int32Array): void {
+/** Max pooling forward; `indices` null when no backward will need them (values only, faster). */
+export function max_pool_fwd(x: Float32Array, g: PoolGeometry, out: Float32Array, indices: Int32Array | null): void {
   if (!(fastKernels() && max_pool_fwd__wasm_simd(x, g, out, indices))) max_pool_fwd__ref(x, g, out, indices);
 }
 
@@ -20,6 +21,16 @@ export function max_pool_bwd(gradOut: Float32Array, indices: Int32Array, planes:
   if (!(fastKernels() && max_pool_bwd__wasm_simd(gradOut, indices, planes, inPlane, outPlane, gradIn))) {
     max_pool_bwd__ref(gradOut, indices, planes, inPlane, outPlane, gradIn);
   }
+}
+
+/**
+ * Max pooling backward into `gradIn`, which need not be zeroed: where the windows tile the input
+ * (k2s2, no padding) the fast kernel writes every element; otherwise zeros, then the scatter.
+ */
+export function max_pool_bwd_into(gradOut: Float32Array, indices: Int32Array, g: PoolGeometry, gradIn: Float32Array): void {
+  if (fastKernels() && max_pool_bwd_k2s2__wasm_simd(gradOut, indices, g, gradIn)) return;
+  gradIn.fill(0);
+  max_pool_bwd(gradOut, indices, g.planes, g.inD * g.inH * g.inW, g.outD * g.outH * g.outW, gradIn);
 }
 
 export function avg_pool_fwd(x: Float32Array, g: PoolGeometry, opts: AvgOptions, out: Float32Array): void {

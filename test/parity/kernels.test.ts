@@ -17,7 +17,7 @@ import { gemm_nn__ref, gemm_nt__ref, gemm_tn__ref } from '../../src/kernels/ref/
 import { avg_pool_bwd__ref, avg_pool_fwd__ref, max_pool_bwd__ref, max_pool_fwd__ref, type AvgOptions } from '../../src/kernels/ref/pool.js';
 import { gemm_nn__wasm_simd, gemm_nt__wasm_simd, gemm_tn__wasm_simd } from '../../src/kernels/wasm/gemm.js';
 import { alloc, f32View, free, kernels, memoryStats, wasmSimdAvailable } from '../../src/kernels/wasm/loader.js';
-import { avg_pool_bwd__wasm_simd, avg_pool_fwd__wasm_simd, max_pool_bwd__wasm_simd, max_pool_fwd__wasm_simd } from '../../src/kernels/wasm/pool.js';
+import { avg_pool_bwd__wasm_simd, avg_pool_fwd__wasm_simd, max_pool_bwd__wasm_simd, max_pool_bwd_k2s2__wasm_simd, max_pool_fwd__wasm_simd } from '../../src/kernels/wasm/pool.js';
 import { poolGeometry, type PoolGeometry, type WindowOptions } from '../../src/pool/geometry.js';
 import { rng as prng } from '../helpers/gradcheck.js'; // mulberry32, seeded, so failures reproduce
 import { assertBitsEqual, int, values, type Fill } from '../helpers/parity.js';
@@ -65,6 +65,7 @@ const EDGE_CASES: Case[] = [
   { nd: 2, shape: [2, 3, 8, 8], opts: { kernelSize: 2 } },
   { nd: 2, shape: [1, 6, 28, 28], opts: { kernelSize: 2, stride: 2 } },
   { nd: 2, shape: [1, 16, 10, 10], opts: { kernelSize: 2, stride: 2 } },
+  { nd: 2, shape: [2, 3, 9, 21], opts: { kernelSize: 2, stride: 2, padding: 1 } }, // k2s2 windows cut by the padding at every edge
   { nd: 2, shape: [1, 2, 17, 17], opts: { kernelSize: 3, stride: 2, padding: 1 } },
   { nd: 2, shape: [1, 2, 9, 9], opts: { kernelSize: 3, stride: 2, padding: 1, ceilMode: true } },
   { nd: 2, shape: [1, 2, 7, 7], opts: { kernelSize: 2, stride: 2, ceilMode: true } },
@@ -96,7 +97,7 @@ test('WebAssembly SIMD is available on this Node (the fast kernels run, not decl
 });
 
 describe('max pooling: wasm SIMD = reference, bit for bit', () => {
-  test('forward values and indices (first maximum wins ties, last NaN wins, −inf windows keep their first index)', () => {
+  test('forward values and indices (first maximum wins ties, last NaN wins, −inf windows keep their first index), and values alone', () => {
     const rand = prng(1);
     for (const [ci, c] of CASES.entries()) {
       const g = geometryOf(c, 'max_pool');
@@ -109,6 +110,12 @@ describe('max pooling: wasm SIMD = reference, bit for bit', () => {
         assert.equal(max_pool_fwd__wasm_simd(x, g, out, idx), true, `declined case ${ci}: ${describeGeometry(g)}`);
         assertBitsEqual(out, refOut, `case ${ci} (${fill}) ${describeGeometry(g)}`);
         assert.deepEqual(idx, refIdx, `indices, case ${ci} (${fill}) ${describeGeometry(g)}`);
+        // Values only (no backward to come): the same values, from both kernels.
+        const valuesOnly = new Float32Array(m).fill(7), refValuesOnly = new Float32Array(m).fill(7);
+        assert.equal(max_pool_fwd__wasm_simd(x, g, valuesOnly, null), true);
+        max_pool_fwd__ref(x, g, refValuesOnly, null);
+        assertBitsEqual(valuesOnly, refOut, `values only, case ${ci} (${fill}) ${describeGeometry(g)}`);
+        assertBitsEqual(refValuesOnly, refOut, `reference values only, case ${ci} (${fill})`);
       }
     }
   });
@@ -130,6 +137,35 @@ describe('max pooling: wasm SIMD = reference, bit for bit', () => {
       assert.equal(max_pool_bwd__wasm_simd(gradOut, idx, g.planes, inPlane, outPlane, fast), true);
       assertBitsEqual(fast, ref, `case ${ci} ${describeGeometry(g)}`);
     }
+  });
+
+  test('k2s2 backward that writes every input element = zeros + the scatter, −0 and NaN gradients included', () => {
+    const rand = prng(3);
+    const shapes = [[2, 3, 8, 8], [1, 4, 9, 11], [3, 2, 2, 2], [1, 1, 3, 17], [2, 5, 28, 28], [1, 2, 10, 10]];
+    let covered = 0;
+    for (const shape of shapes) {
+      for (const ceilMode of [false, true]) {
+        const g = poolGeometry('max_pool2d', 2, shape, { kernelSize: 2, stride: 2, ceilMode });
+        const inPlane = g.inH * g.inW, outPlane = g.outH * g.outW;
+        const n = g.planes * inPlane, m = g.planes * outPlane;
+        for (const fill of ['ties', 'special'] as const) {
+          const idx = new Int32Array(m);
+          max_pool_fwd__ref(values(rand, n, fill), g, new Float32Array(m), idx);
+          const gradOut = values(rand, m, 'special');
+          const ref = new Float32Array(n);
+          max_pool_bwd__ref(gradOut, idx, g.planes, inPlane, outPlane, ref);
+          const fast = values(rand, n, 'normal'); // garbage it must overwrite
+          const ran = max_pool_bwd_k2s2__wasm_simd(gradOut, idx, g, fast);
+          if (!ran) {
+            assert.ok(g.inH < 2 * g.outH || g.inW < 2 * g.outW, `declined ${describeGeometry(g)}`);
+            continue;
+          }
+          covered++;
+          assertBitsEqual(fast, ref, `${fill} ${describeGeometry(g)}`);
+        }
+      }
+    }
+    assert.ok(covered >= 12);
   });
 });
 

@@ -46,8 +46,11 @@ function taps3(g: PoolGeometry): [Taps, Taps, Taps] {
   ];
 }
 
-/** Max pooling: padded taps never win, the first maximum wins ties, a NaN wins (the last one). */
-export function max_pool_fwd__ref(x: Float32Array, g: PoolGeometry, out: Float32Array, indices: Int32Array): void {
+/**
+ * Max pooling: padded taps never win, the first maximum wins ties, a NaN wins (the last one).
+ * `indices` null: values only.
+ */
+export function max_pool_fwd__ref(x: Float32Array, g: PoolGeometry, out: Float32Array, indices: Int32Array | null): void {
   const [tD, tH, tW] = taps3(g);
   const inPlane = g.inD * g.inH * g.inW;
   let o = 0;
@@ -71,7 +74,7 @@ export function max_pool_fwd__ref(x: Float32Array, g: PoolGeometry, out: Float32
             }
           }
           out[o] = maxVal;
-          indices[o] = maxIndex;
+          if (indices) indices[o] = maxIndex;
         }
       }
     }
@@ -241,7 +244,7 @@ export function adaptive_max_pool_fwd__ref(x: Float32Array, g: AdaptiveGeometry,
             }
           }
           out[o] = maxVal;
-          indices[o] = maxIndex;
+          if (indices) indices[o] = maxIndex;
         }
       }
     }
@@ -299,7 +302,7 @@ export function fractional_max_pool_fwd__ref(x: Float32Array, g: FractionalGeome
             }
           }
           out[o] = maxVal;
-          indices[o] = maxIndex;
+          if (indices) indices[o] = maxIndex;
         }
       }
     }

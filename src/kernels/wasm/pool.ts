@@ -10,7 +10,7 @@
 import type { AdaptiveGeometry, PoolGeometry } from '../../pool/geometry.js';
 import { runTasks } from '../../threads/pool.js';
 import type { AvgOptions } from '../ref/pool.js';
-import { kernels, withArgs } from './loader.js';
+import { kernels, withArgs, type KernelArg } from './loader.js';
 import { rangeTasks } from './split.js';
 
 /**
@@ -33,13 +33,15 @@ function planeBytes(inPlane: number, outPlane: number, withIndices: boolean): nu
   return 4 * (inPlane + outPlane * (withIndices ? 2 : 1));
 }
 
-export function max_pool_fwd__wasm_simd(x: Float32Array, g: PoolGeometry, out: Float32Array, indices: Int32Array): boolean {
+export function max_pool_fwd__wasm_simd(x: Float32Array, g: PoolGeometry, out: Float32Array, indices: Int32Array | null): boolean {
   if (!covered2d(g)) return false;
   const inPlane = g.inH * g.inW, outPlane = g.outH * g.outW;
-  return withArgs([{ in: x.subarray(0, g.planes * inPlane) }, { out }, { out: indices }], (_, [xp, op, ip]) =>
-    runTasks(rangeTasks(g.planes, planeBytes(inPlane, outPlane, true), (p, planes) => ({
+  const args: KernelArg[] = [{ in: x.subarray(0, g.planes * inPlane) }, { out: out.subarray(0, g.planes * outPlane) }];
+  if (indices) args.push({ out: indices.subarray(0, g.planes * outPlane) });
+  return withArgs(args, (_, [xp, op, ip]) =>
+    runTasks(rangeTasks(g.planes, planeBytes(inPlane, outPlane, indices !== null), (p, planes) => ({
       fn: 'max_pool2d_fwd',
-      args: [xp! + p * inPlane * 4, op! + p * outPlane * 4, ip! + p * outPlane * 4, planes, g.inH, g.inW, g.outH, g.outW,
+      args: [xp! + p * inPlane * 4, op! + p * outPlane * 4, ip === undefined ? 0 : ip + p * outPlane * 4, planes, g.inH, g.inW, g.outH, g.outW,
         g.kH, g.kW, g.sH, g.sW, g.padH, g.padW, g.dilH, g.dilW],
     }))));
 }
@@ -51,6 +53,18 @@ export function max_pool_bwd__wasm_simd(gradOut: Float32Array, indices: Int32Arr
     runTasks(rangeTasks(planes, planeBytes(inPlane, outPlane, true), (p, count) => ({
       fn: 'max_pool_bwd',
       args: [gp! + p * outPlane * 4, ip! + p * outPlane * 4, count, inPlane, outPlane, gi! + p * inPlane * 4],
+    }))));
+}
+
+/** k2s2 max pooling backward without padding: writes all of gradIn (see asm max_pool2d_bwd_k2s2). */
+export function max_pool_bwd_k2s2__wasm_simd(gradOut: Float32Array, indices: Int32Array, g: PoolGeometry, gradIn: Float32Array): boolean {
+  if (!covered2d(g) || g.kH !== 2 || g.kW !== 2 || g.sH !== 2 || g.sW !== 2 || g.dilH !== 1 || g.dilW !== 1 ||
+    g.padH !== 0 || g.padW !== 0 || g.inH > 2 * g.outH + 1 || g.inW > 2 * g.outW + 1 || g.inH < 2 * g.outH || g.inW < 2 * g.outW) return false;
+  const inPlane = g.inH * g.inW, outPlane = g.outH * g.outW;
+  return withArgs([{ in: gradOut.subarray(0, g.planes * outPlane) }, { in: indices.subarray(0, g.planes * outPlane) }, { out: gradIn.subarray(0, g.planes * inPlane) }],
+    (_, [gp, ip, gi]) => runTasks(rangeTasks(g.planes, planeBytes(inPlane, outPlane, true), (p, planes) => ({
+      fn: 'max_pool2d_bwd_k2s2',
+      args: [gp! + p * outPlane * 4, ip! + p * outPlane * 4, gi! + p * inPlane * 4, planes, g.inH, g.inW, g.outH, g.outW],
     }))));
 }
 
