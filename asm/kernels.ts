@@ -681,6 +681,86 @@ export function heap_base(): usize {
     inD <= 16777216 && inH <= 16777216 && inW <= 16777216;
 }
 
+// Uniform 2-D bins (in a multiple of out along H and W: the bins tile the plane, kH × kW each).
+// Four outputs at a time; each lane does the scalar kernels' float32 steps in their order.
+
+/** adaptive_avg_pool_fwd for uniform 2-D bins: ((sum / 1) / kH) / kW. */
+export function adaptive_avg_pool2d_uniform_fwd(x: usize, out: usize, planes: i32, inH: i32, inW: i32, outH: i32, outW: i32): i32 {
+  if (planes < 0 || outH < 1 || outW < 1 || inH % outH != 0 || inW % outW != 0 || inH < 1 || inW < 1) return 0;
+  const kH = inH / outH, kW = inW / outW;
+  const one = f32x4.splat(1), dH = f32x4.splat(<f32>kH), dW = f32x4.splat(<f32>kW), zero = f32x4.splat(0);
+  const inPlane = <usize>inH * <usize>inW;
+  let o: usize = out;
+  for (let p = 0; p < planes; p++) {
+    const base = x + ((<usize>p * inPlane) << 2);
+    for (let oh = 0; oh < outH; oh++) {
+      const rows = base + (<usize>(oh * kH * inW) << 2);
+      let ow = 0;
+      for (; ow + 4 <= outW; ow += 4, o += 16) {
+        let sum = zero;
+        for (let i = 0; i < kH; i++) {
+          const row = rows + (<usize>(i * inW + ow * kW) << 2);
+          if (kW == 2) {
+            const a = v128.load(row), b = v128.load(row, 16);
+            sum = f32x4.add(sum, v128.shuffle<f32>(a, b, 0, 2, 4, 6));
+            sum = f32x4.add(sum, v128.shuffle<f32>(a, b, 1, 3, 5, 7));
+          } else {
+            for (let j = 0; j < kW; j++) sum = f32x4.add(sum, loadStrided(row + (<usize>j << 2), kW));
+          }
+        }
+        v128.store(o, f32x4.div(f32x4.div(f32x4.div(sum, one), dH), dW));
+      }
+      for (; ow < outW; ow++, o += 4) {
+        let sum: f32 = 0;
+        for (let i = 0; i < kH; i++) {
+          const row = rows + (<usize>(i * inW + ow * kW) << 2);
+          for (let j = 0; j < kW; j++) sum += load<f32>(row + (<usize>j << 2));
+        }
+        store<f32>(o, sum / <f32>1 / <f32>kH / <f32>kW);
+      }
+    }
+  }
+  return 1;
+}
+
+/**
+ * adaptive_avg_pool_bwd for uniform 2-D bins, writing all of gradIn (no zeroing needed): each
+ * input gets +0 + ((gradOut / 1) / kH) / kW of its one bin.
+ */
+export function adaptive_avg_pool2d_uniform_bwd(gradOut: usize, gradIn: usize, planes: i32, inH: i32, inW: i32, outH: i32, outW: i32): i32 {
+  if (planes < 0 || outH < 1 || outW < 1 || inH % outH != 0 || inW % outW != 0 || inH < 1 || inW < 1) return 0;
+  const kH = inH / outH, kW = inW / outW;
+  const one = f32x4.splat(1), dH = f32x4.splat(<f32>kH), dW = f32x4.splat(<f32>kW), zero = f32x4.splat(0);
+  const inPlane = <usize>inH * <usize>inW;
+  let g: usize = gradOut;
+  for (let p = 0; p < planes; p++) {
+    const base = gradIn + ((<usize>p * inPlane) << 2);
+    for (let oh = 0; oh < outH; oh++) {
+      const rows = base + (<usize>(oh * kH * inW) << 2);
+      let ow = 0;
+      if (kW == 2) {
+        for (; ow + 4 <= outW; ow += 4, g += 16) {
+          const d = f32x4.add(zero, f32x4.div(f32x4.div(f32x4.div(v128.load(g), one), dH), dW));
+          const lo = v128.shuffle<f32>(d, d, 0, 0, 1, 1), hi = v128.shuffle<f32>(d, d, 2, 2, 3, 3);
+          for (let i = 0; i < kH; i++) {
+            const row = rows + (<usize>(i * inW + ow * 2) << 2);
+            v128.store(row, lo);
+            v128.store(row, hi, 16);
+          }
+        }
+      }
+      for (; ow < outW; ow++, g += 4) {
+        const d: f32 = <f32>0 + load<f32>(g) / <f32>1 / <f32>kH / <f32>kW;
+        for (let i = 0; i < kH; i++) {
+          const row = rows + (<usize>(i * inW + ow * kW) << 2);
+          for (let j = 0; j < kW; j++) store<f32>(row + (<usize>j << 2), d);
+        }
+      }
+    }
+  }
+  return 1;
+}
+
 /** out = ((sum / kD) / kH) / kW, each a float32 step, the sum over the bin in row-major order. */
 export function adaptive_avg_pool_fwd(x: usize, out: usize, planes: i32,
   inD: i32, inH: i32, inW: i32, outD: i32, outH: i32, outW: i32): i32 {

@@ -8,7 +8,7 @@ import {
 } from './ref/pool.js';
 import { fastKernels } from './switch.js';
 import {
-  adaptive_avg_pool_bwd__wasm_simd, adaptive_avg_pool_fwd__wasm_simd, adaptive_max_pool_fwd__wasm_simd,
+  adaptive_avg_pool_bwd_uniform__wasm_simd, adaptive_max_pool_bwd_k2__wasm_simd, adaptive_avg_pool_bwd__wasm_simd, adaptive_avg_pool_fwd__wasm_simd, adaptive_max_pool_fwd__wasm_simd,
   avg_pool_bwd__wasm_simd, avg_pool_fwd__wasm_simd, max_pool_bwd__wasm_simd, max_pool_bwd_k2s2__wasm_simd, max_pool_fwd__wasm_simd,
 } from './wasm/pool.js';
 
@@ -47,6 +47,20 @@ export function adaptive_avg_pool_fwd(x: Float32Array, g: AdaptiveGeometry, out:
 
 export function adaptive_avg_pool_bwd(gradOut: Float32Array, g: AdaptiveGeometry, gradIn: Float32Array): void {
   if (!(fastKernels() && adaptive_avg_pool_bwd__wasm_simd(gradOut, g, gradIn))) adaptive_avg_pool_bwd__ref(gradOut, g, gradIn);
+}
+
+/** Adaptive average backward into `gradIn`, which need not be zeroed (uniform bins write it all). */
+export function adaptive_avg_pool_bwd_into(gradOut: Float32Array, g: AdaptiveGeometry, gradIn: Float32Array): void {
+  if (fastKernels() && adaptive_avg_pool_bwd_uniform__wasm_simd(gradOut, g, gradIn)) return;
+  gradIn.fill(0);
+  adaptive_avg_pool_bwd(gradOut, g, gradIn);
+}
+
+/** Adaptive max backward into `gradIn`, which need not be zeroed (uniform 2×2 bins write it all). */
+export function adaptive_max_pool_bwd_into(gradOut: Float32Array, indices: Int32Array, g: AdaptiveGeometry, gradIn: Float32Array): void {
+  if (fastKernels() && adaptive_max_pool_bwd_k2__wasm_simd(gradOut, indices, g, gradIn)) return;
+  gradIn.fill(0);
+  max_pool_bwd(gradOut, indices, g.planes, g.inD * g.inH * g.inW, g.outD * g.outH * g.outW, gradIn);
 }
 
 export function adaptive_max_pool_fwd(x: Float32Array, g: AdaptiveGeometry, out: Float32Array, indices: Int32Array): void {

@@ -1,10 +1,10 @@
 import { result } from '../autograd/function.js';
-import { adaptive_avg_pool_bwd, adaptive_avg_pool_fwd, adaptive_max_pool_fwd, max_pool_bwd } from '../kernels/pool.js';
+import { adaptive_avg_pool_bwd_into, adaptive_avg_pool_fwd, adaptive_max_pool_bwd_into, adaptive_max_pool_fwd } from '../kernels/pool.js';
 import { numel } from '../tensor/shape.js';
 import { floatData, Tensor } from '../tensor/tensor.js';
 import { adaptiveGeometry, type AdaptiveSize } from './geometry.js';
 import type { PoolWithIndices } from './max_pool.js';
-import { emptyFloat32, emptyInt32, zerosFloat32 } from '../tensor/storage.js';
+import { emptyFloat32, emptyInt32 } from '../tensor/storage.js';
 
 /**
  * Adaptive average pooling (ATen AdaptiveAveragePooling.cpp): output bin `o` of `out` averages
@@ -17,8 +17,8 @@ function adaptiveAvgPoolNd(nd: 1 | 2 | 3, x: Tensor, outputSize: AdaptiveSize): 
   const out = emptyFloat32(numel(g.outputShape));
   adaptive_avg_pool_fwd(xs, g, out);
   return result(out, g.outputShape, op, [x], (gradOut) => {
-    const gradIn = zerosFloat32(xs.length);
-    adaptive_avg_pool_bwd(gradOut, g, gradIn);
+    const gradIn = emptyFloat32(xs.length);
+    adaptive_avg_pool_bwd_into(gradOut, g, gradIn);
     return [gradIn];
   });
 }
@@ -32,8 +32,8 @@ function adaptiveMaxPoolNd(nd: 1 | 2 | 3, x: Tensor, outputSize: AdaptiveSize): 
   const indices = emptyInt32(out.length);
   adaptive_max_pool_fwd(xs, g, out, indices);
   const output = result(out, g.outputShape, op, [x], (gradOut) => {
-    const gradIn = zerosFloat32(xs.length);
-    max_pool_bwd(gradOut, indices, g.planes, g.inD * g.inH * g.inW, g.outD * g.outH * g.outW, gradIn);
+    const gradIn = emptyFloat32(xs.length);
+    adaptive_max_pool_bwd_into(gradOut, indices, g, gradIn);
     return [gradIn];
   });
   return { output, indices: new Tensor(indices, g.outputShape) };

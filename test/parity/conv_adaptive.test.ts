@@ -10,11 +10,12 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
 import { col2im__ref, im2col__ref } from '../../src/kernels/ref/conv.js';
-import { adaptive_avg_pool_bwd__ref, adaptive_avg_pool_fwd__ref, adaptive_max_pool_fwd__ref } from '../../src/kernels/ref/pool.js';
+import { adaptive_avg_pool_bwd__ref, adaptive_avg_pool_fwd__ref, adaptive_max_pool_fwd__ref, max_pool_bwd__ref } from '../../src/kernels/ref/pool.js';
 import { col2im__wasm_simd, im2col__wasm_simd } from '../../src/kernels/wasm/conv.js';
 import { kernels, memoryStats, wasmSimdAvailable } from '../../src/kernels/wasm/loader.js';
 import {
-  adaptive_avg_pool_bwd__wasm_simd, adaptive_avg_pool_fwd__wasm_simd, adaptive_max_pool_fwd__wasm_simd,
+  adaptive_avg_pool_bwd__wasm_simd, adaptive_avg_pool_bwd_uniform__wasm_simd, adaptive_avg_pool_fwd__wasm_simd,
+  adaptive_max_pool_bwd_k2__wasm_simd, adaptive_max_pool_fwd__wasm_simd,
 } from '../../src/kernels/wasm/pool.js';
 import { conv2dGeometry, type Conv2dGeometry, type Conv2dOptions } from '../../src/ops/conv.js';
 import { adaptiveGeometry, type AdaptiveGeometry } from '../../src/pool/geometry.js';
@@ -40,6 +41,12 @@ const ADAPTIVE_EDGES: AdaptiveCase[] = [
   { nd: 1, shape: [1, 2, 4], out: [9] },
   { nd: 3, shape: [1, 2, 5, 6, 9], out: [3, 2, 4] },
   { nd: 3, shape: [1, 1, 3, 4, 4], out: [5, 1, 7] },
+  // uniform bins (in a multiple of out): the tiled kernels, and max through the sliding-window one
+  { nd: 2, shape: [1, 3, 12, 18], out: [4, 6] },
+  { nd: 2, shape: [2, 2, 8, 12], out: [4, 3] },
+  { nd: 2, shape: [1, 2, 16, 16], out: [8, 8] },
+  { nd: 2, shape: [1, 2, 6, 10], out: [3, 5] },
+  { nd: 1, shape: [2, 3, 40], out: [10] },
 ];
 
 function adaptiveCases(seed: number, count: number): AdaptiveCase[] {
@@ -116,6 +123,32 @@ describe('adaptive pooling: wasm = reference, bit for bit', () => {
         assert.deepEqual(fastI, refI, `${describeAdaptive(g)} ${fill}: indices`);
       }
     }
+  });
+
+  test('backward that writes all of gradIn (uniform bins) = zeros + the reference', () => {
+    const rand = prng(77);
+    let covered = 0;
+    for (const c of ADAPTIVE_CASES) {
+      const g = adaptiveOf(c, 'adaptive_avg_pool');
+      const n = g.planes * g.inD * g.inH * g.inW, m = g.planes * g.outD * g.outH * g.outW;
+      const gradOut = values(rand, m, 'special');
+      const ref = new Float32Array(n);
+      adaptive_avg_pool_bwd__ref(gradOut, g, ref);
+      const fast = values(rand, n, 'normal');
+      if (!adaptive_avg_pool_bwd_uniform__wasm_simd(gradOut, g, fast)) continue;
+      covered++;
+      assertBitsEqual(fast, ref, `avg ${describeAdaptive(g)}`);
+      if (g.inH === 2 * g.outH && g.inW === 2 * g.outW) {
+        const idx = new Int32Array(m);
+        adaptive_max_pool_fwd__ref(values(rand, n, 'ties'), g, new Float32Array(m), idx);
+        const refMax = new Float32Array(n);
+        max_pool_bwd__ref(gradOut, idx, g.planes, g.inH * g.inW, g.outH * g.outW, refMax);
+        const fastMax = values(rand, n, 'normal');
+        assert.equal(adaptive_max_pool_bwd_k2__wasm_simd(gradOut, idx, g, fastMax), true);
+        assertBitsEqual(fastMax, refMax, `max ${describeAdaptive(g)}`);
+      }
+    }
+    assert.ok(covered >= 8, `${covered} uniform cases`);
   });
 
   test('the raw kernels decline nonsense sizes (negative, or an empty output) without touching memory', () => {

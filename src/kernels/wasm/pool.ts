@@ -46,6 +46,11 @@ export function max_pool_fwd__wasm_simd(x: Float32Array, g: PoolGeometry, out: F
     }))));
 }
 
+/** Adaptive max backward with uniform 2×2 bins: writes all of gradIn, as max_pool_bwd_k2s2__wasm_simd. */
+export function adaptive_max_pool_bwd_k2__wasm_simd(gradOut: Float32Array, indices: Int32Array, g: AdaptiveGeometry, gradIn: Float32Array): boolean {
+  return uniform2d(g) && max_pool_bwd_k2s2__wasm_simd(gradOut, indices, asSliding(g), gradIn);
+}
+
 /** Max-style pooling backward (sliding, adaptive, fractional): any plane sizes. */
 export function max_pool_bwd__wasm_simd(gradOut: Float32Array, indices: Int32Array, planes: number, inPlane: number, outPlane: number, gradIn: Float32Array): boolean {
   const m = planes * outPlane;
@@ -110,7 +115,19 @@ function adaptiveDense(fn: AdaptiveKernel, src: Float32Array, srcPlane: number, 
     }))));
 }
 
+/** Uniform 2-D bins: the input a multiple of the output along H and W (depth 1). */
+function uniform2d(g: AdaptiveGeometry): boolean {
+  return g.inD === 1 && g.outD === 1 && g.inH % g.outH === 0 && g.inW % g.outW === 0;
+}
+
 export function adaptive_avg_pool_fwd__wasm_simd(x: Float32Array, g: AdaptiveGeometry, out: Float32Array): boolean {
+  if (uniform2d(g)) {
+    const inPlane = g.inH * g.inW, outPlane = g.outH * g.outW;
+    return withArgs([{ in: x.subarray(0, g.planes * inPlane) }, { out: out.subarray(0, g.planes * outPlane) }], (_, [xp, op]) =>
+      runTasks(rangeTasks(g.planes, 4 * (inPlane + outPlane), (p, planes) => ({
+        fn: 'adaptive_avg_pool2d_uniform_fwd', args: [xp! + p * inPlane * 4, op! + p * outPlane * 4, planes, g.inH, g.inW, g.outH, g.outW],
+      }))));
+  }
   return adaptiveDense('adaptive_avg_pool_fwd', x, g.inD * g.inH * g.inW, out, g.outD * g.outH * g.outW, 'out', g);
 }
 
@@ -118,7 +135,28 @@ export function adaptive_avg_pool_bwd__wasm_simd(gradOut: Float32Array, g: Adapt
   return adaptiveDense('adaptive_avg_pool_bwd', gradOut, g.outD * g.outH * g.outW, gradIn, g.inD * g.inH * g.inW, 'inout', g);
 }
 
+/** Uniform 2-D bins: writes all of gradIn (each input is in one bin), so it need not be zeroed. */
+export function adaptive_avg_pool_bwd_uniform__wasm_simd(gradOut: Float32Array, g: AdaptiveGeometry, gradIn: Float32Array): boolean {
+  if (!uniform2d(g)) return false;
+  const inPlane = g.inH * g.inW, outPlane = g.outH * g.outW;
+  return withArgs([{ in: gradOut.subarray(0, g.planes * outPlane) }, { out: gradIn.subarray(0, g.planes * inPlane) }], (_, [gp, gi]) =>
+    runTasks(rangeTasks(g.planes, 4 * (inPlane + outPlane), (p, planes) => ({
+      fn: 'adaptive_avg_pool2d_uniform_bwd', args: [gp! + p * outPlane * 4, gi! + p * inPlane * 4, planes, g.inH, g.inW, g.outH, g.outW],
+    }))));
+}
+
+/** Uniform adaptive bins are sliding windows with kernel = stride = in / out, no padding: the same max rule, the same indices. */
+function asSliding(g: AdaptiveGeometry): PoolGeometry {
+  const kH = g.inH / g.outH, kW = g.inW / g.outW;
+  return {
+    op: g.op, nd: 2, batched: g.batched, planes: g.planes, inD: 1, inH: g.inH, inW: g.inW, outD: 1, outH: g.outH, outW: g.outW,
+    kD: 1, kH, kW, sD: 1, sH: kH, sW: kW, padD: 0, padH: 0, padW: 0, padEndD: 0, padEndH: 0, padEndW: 0, dilD: 1, dilH: 1, dilW: 1,
+    inputShape: g.inputShape, outputShape: g.outputShape,
+  };
+}
+
 export function adaptive_max_pool_fwd__wasm_simd(x: Float32Array, g: AdaptiveGeometry, out: Float32Array, indices: Int32Array): boolean {
+  if (uniform2d(g)) return max_pool_fwd__wasm_simd(x, asSliding(g), out, indices);
   const inPlane = g.inD * g.inH * g.inW, outPlane = g.outD * g.outH * g.outW;
   return withArgs([{ in: x.subarray(0, g.planes * inPlane) }, { out: out.subarray(0, g.planes * outPlane) }, { out: indices.subarray(0, g.planes * outPlane) }], (_, [xp, op, ip]) =>
     runTasks(rangeTasks(g.planes, planeBytes(inPlane, outPlane, true), (p, planes) => ({
