@@ -70,9 +70,113 @@ export function max_pool2d_fwd(
 ): i32 {
   if (planes < 0 || inH < 1 || inW < 1 || outH < 1 || outW < 1 || kH < 1 || kW < 1 ||
       sH < 1 || sW < 1 || dilH < 1 || dilW < 1 || padH < 0 || padW < 0) return 0;
+  if (kH == 2 && kW == 2 && sH == 2 && sW == 2 && padH == 0 && padW == 0 && dilH == 1 && dilW == 1 &&
+      inH >= 2 * outH && inW >= 2 * outW) {
+    if (indices != 0) maxPool2dK2S2(x, out, indices, planes, inH, inW, outH, outW, true);
+    else maxPool2dK2S2(x, out, 0, planes, inH, inW, outH, outW, false);
+    return 1;
+  }
   if (indices != 0) maxPool2d(x, out, indices, planes, inH, inW, outH, outW, kH, kW, sH, sW, padH, padW, dilH, dilW, true);
   else maxPool2d(x, out, 0, planes, inH, inW, outH, outW, kH, kW, sH, sW, padH, padW, dilH, dilW, false);
   return 1;
+}
+
+/** Stores the first `n` (1–3) lanes of `v` at `p`. */
+@inline function storeLanes(p: usize, v: v128, n: i32): void {
+  store<u32>(p, i32x4.extract_lane(v, 0));
+  if (n > 1) store<u32>(p, i32x4.extract_lane(v, 1), 4);
+  if (n > 2) store<u32>(p, i32x4.extract_lane(v, 2), 8);
+}
+
+/**
+ * k2s2 max pooling without padding, every window inside the input (floor mode): four windows
+ * per step from two rows' even and odd columns; a row's last 1–3 windows are computed the same
+ * way (the loads may run up to 8 bytes past the row, within the plane or the block's slack) and
+ * only their lanes stored.
+ */
+@inline function maxPool2dK2S2(x: usize, out: usize, indices: usize, planes: i32, inH: i32, inW: i32, outH: i32, outW: i32, withIdx: bool): void {
+  const negInf = f32x4.splat(-Infinity);
+  const lane2 = i32x4(0, 2, 4, 6);
+  const one = i32x4.splat(1);
+  const down = i32x4.splat(inW);
+  let o: usize = 0;
+  for (let p = 0; p < planes; p++) {
+    const xp = x + ((<usize>p * <usize>(inH * inW)) << 2);
+    for (let oh = 0; oh < outH; oh++) {
+      const rowIdx = 2 * oh * inW;
+      for (let ow = 0; ow < outW; ow += 4, o += 4) {
+        const q = xp + (<usize>(rowIdx + 2 * ow) << 2);
+        const r = q + (<usize>inW << 2);
+        const a0 = v128.load(q), b0 = v128.load(q, 16), a1 = v128.load(r), b1 = v128.load(r, 16);
+        const t0 = v128.shuffle<f32>(a0, b0, 0, 2, 4, 6);
+        const t1 = v128.shuffle<f32>(a0, b0, 1, 3, 5, 7);
+        const t2 = v128.shuffle<f32>(a1, b1, 0, 2, 4, 6);
+        const t3 = v128.shuffle<f32>(a1, b1, 1, 3, 5, 7);
+        let take = maxTap(t0, negInf);
+        let best = v128.bitselect(t0, negInf, take);
+        let bestIdx = i32x4.splat(0);
+        if (withIdx) {
+          const i0 = i32x4.add(i32x4.splat(rowIdx + 2 * ow), lane2);
+          const i2 = i32x4.add(i0, down);
+          bestIdx = i0;
+          take = maxTap(t1, best);
+          best = v128.bitselect(t1, best, take);
+          bestIdx = v128.bitselect(i32x4.add(i0, one), bestIdx, take);
+          take = maxTap(t2, best);
+          best = v128.bitselect(t2, best, take);
+          bestIdx = v128.bitselect(i2, bestIdx, take);
+          take = maxTap(t3, best);
+          best = v128.bitselect(t3, best, take);
+          bestIdx = v128.bitselect(i32x4.add(i2, one), bestIdx, take);
+        } else {
+          best = v128.bitselect(t1, best, maxTap(t1, best));
+          best = v128.bitselect(t2, best, maxTap(t2, best));
+          best = v128.bitselect(t3, best, maxTap(t3, best));
+        }
+        const n = outW - ow;
+        if (n >= 4) {
+          v128.store(out + (o << 2), best);
+          if (withIdx) v128.store(indices + (o << 2), bestIdx);
+        } else {
+          storeLanes(out + (o << 2), best, n);
+          if (withIdx) storeLanes(indices + (o << 2), bestIdx, n);
+          o -= <usize>(4 - n);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * k2s2 average of whole windows, four per step (a row's last 1–3 as maxPool2dK2S2 does): the
+ * four taps summed from +0 in row-major order, then divided by `div` — or, for adaptive pooling
+ * (`adaptive`), by 1, then `div`, then `div2` (its `sum / kD / kH / kW` with kH = kW = 2).
+ */
+@inline function avgPool2dK2S2(x: usize, out: usize, planes: i32, inH: i32, inW: i32, outH: i32, outW: i32, div: v128, div2: v128, adaptive: bool): void {
+  const zero = f32x4.splat(0), one = f32x4.splat(1);
+  let o: usize = 0;
+  for (let p = 0; p < planes; p++) {
+    const xp = x + ((<usize>p * <usize>(inH * inW)) << 2);
+    for (let oh = 0; oh < outH; oh++) {
+      const row = xp + (<usize>(2 * oh * inW) << 2);
+      for (let ow = 0; ow < outW; ow += 4, o += 4) {
+        const q = row + (<usize>(2 * ow) << 2);
+        const r = q + (<usize>inW << 2);
+        const a0 = v128.load(q), b0 = v128.load(q, 16), a1 = v128.load(r), b1 = v128.load(r, 16);
+        let sum = f32x4.add(zero, v128.shuffle<f32>(a0, b0, 0, 2, 4, 6));
+        sum = f32x4.add(sum, v128.shuffle<f32>(a0, b0, 1, 3, 5, 7));
+        sum = f32x4.add(sum, v128.shuffle<f32>(a1, b1, 0, 2, 4, 6));
+        sum = f32x4.add(sum, v128.shuffle<f32>(a1, b1, 1, 3, 5, 7));
+        const v = adaptive ? f32x4.div(f32x4.div(f32x4.div(sum, one), div), div2) : f32x4.div(sum, div);
+        const n = outW - ow;
+        if (n >= 4) v128.store(out + (o << 2), v);
+        else {
+          storeLanes(out + (o << 2), v, n);
+          o -= <usize>(4 - n);
+        }
+      }
+    }
+  }
 }
 
 /** One tap for four windows: take `v` where `v > best || v != v` (the reference's rule). */
@@ -240,14 +344,31 @@ export function max_pool2d_bwd_k2s2(gradOut: usize, indices: usize, gradIn: usiz
         v128.store(q1, v128.shuffle<f32>(e1, o1, 0, 4, 1, 5));
         v128.store(q1, v128.shuffle<f32>(e1, o1, 2, 6, 3, 7), 16);
       }
-      for (; ow < outW; ow++) {
-        const g: f32 = <f32>0 + load<f32>(go + (<usize>ow << 2));
-        const idx = load<i32>(io + (<usize>ow << 2));
-        const b = 2 * oh * inW + 2 * ow;
-        store<f32>(row0 + (<usize>(2 * ow) << 2), idx == b ? g : 0);
-        store<f32>(row0 + (<usize>(2 * ow + 1) << 2), idx == b + 1 ? g : 0);
-        store<f32>(row1 + (<usize>(2 * ow) << 2), idx == b + inW ? g : 0);
-        store<f32>(row1 + (<usize>(2 * ow + 1) << 2), idx == b + inW + 1 ? g : 0);
+      if (ow < outW) {
+        // The last 1–3 windows: the same vectors (loads within the plane or the slack), only
+        // their 2·n columns of each row stored.
+        const n = outW - ow;
+        const g = f32x4.add(zero, v128.load(go + (<usize>ow << 2)));
+        const idx = v128.load(io + (<usize>ow << 2));
+        const base = i32x4.add(i32x4.splat(2 * oh * inW + 2 * ow), lane2);
+        const e0 = v128.and(g, i32x4.eq(idx, base));
+        const o0 = v128.and(g, i32x4.eq(idx, i32x4.add(base, i32x4.splat(1))));
+        const e1 = v128.and(g, i32x4.eq(idx, i32x4.add(base, i32x4.splat(inW))));
+        const o1 = v128.and(g, i32x4.eq(idx, i32x4.add(base, i32x4.splat(inW + 1))));
+        const q0 = row0 + (<usize>(2 * ow) << 2), q1 = row1 + (<usize>(2 * ow) << 2);
+        const lo0 = v128.shuffle<f32>(e0, o0, 0, 4, 1, 5), lo1 = v128.shuffle<f32>(e1, o1, 0, 4, 1, 5);
+        const hi0 = v128.shuffle<f32>(e0, o0, 2, 6, 3, 7), hi1 = v128.shuffle<f32>(e1, o1, 2, 6, 3, 7);
+        if (n >= 2) {
+          v128.store(q0, lo0);
+          v128.store(q1, lo1);
+          if (n == 3) {
+            v128.store64_lane(q0 + 16, hi0, 0);
+            v128.store64_lane(q1 + 16, hi1, 0);
+          }
+        } else {
+          v128.store64_lane(q0, lo0, 0);
+          v128.store64_lane(q1, lo1, 0);
+        }
       }
       if (inW > 2 * outW) {
         store<f32>(row0 + (<usize>(inW - 1) << 2), 0);
@@ -303,6 +424,12 @@ export function avg_pool2d_fwd(
   if (planes < 0 || inH < 1 || inW < 1 || outH < 1 || outW < 1 || kH < 1 || kW < 1 ||
       sH < 1 || sW < 1 || dilH < 1 || dilW < 1 || padH < 0 || padW < 0 || padEndH < 0 || padEndW < 0 ||
       !divisorFits(divisorOverride, kH, kW)) return 0;
+  if (kH == 2 && kW == 2 && sH == 2 && sW == 2 && padH == 0 && padW == 0 && dilH == 1 && dilW == 1 &&
+      inH >= 2 * outH && inW >= 2 * outW) {
+    // Every window whole and inside: one divisor (the override, or 4 either way of countIncludePad).
+    avgPool2dK2S2(x, out, planes, inH, inW, outH, outW, f32x4.splat(avgDivisor(divisorOverride, countIncludePad, 4, 4)), f32x4.splat(1), false);
+    return 1;
+  }
   const inPlane = inH * inW;
   const owLo = min<i32>(interiorLo(padW, sW), outW);
   const owHi = max<i32>(interiorHi(inW, kW, dilW, padW, sW, outW), owLo);
@@ -689,6 +816,10 @@ export function adaptive_avg_pool2d_uniform_fwd(x: usize, out: usize, planes: i3
   if (planes < 0 || outH < 1 || outW < 1 || inH % outH != 0 || inW % outW != 0 || inH < 1 || inW < 1) return 0;
   const kH = inH / outH, kW = inW / outW;
   const one = f32x4.splat(1), dH = f32x4.splat(<f32>kH), dW = f32x4.splat(<f32>kW), zero = f32x4.splat(0);
+  if (kH == 2 && kW == 2) {
+    avgPool2dK2S2(x, out, planes, inH, inW, outH, outW, dH, dW, true);
+    return 1;
+  }
   const inPlane = <usize>inH * <usize>inW;
   let o: usize = out;
   for (let p = 0; p < planes; p++) {

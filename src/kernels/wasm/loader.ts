@@ -72,8 +72,8 @@ interface WasmApi {
 }
 
 const PAGE = 65536;
-/** Every block is followed by this many spare bytes: SIMD loads may read up to 16 bytes past their last element. */
-const SLACK = 16;
+/** Every block is followed by this many spare bytes: SIMD loads may read up to 24 bytes past their last element (a k2s2 row tail). */
+const SLACK = 32;
 const ALIGN = 16;
 
 function wasmApi(): WasmApi | undefined {
