@@ -646,13 +646,31 @@ function packB(b: usize, ld: i32, transB: i32, pc: i32, jc: i32, kc: i32, nc: i3
         }
       }
     } else {
+      let p = 0;
+      if (w == NR) {
+        // Four rows of B by four p at a time, transposed in registers.
+        for (; p + 4 <= kc; p += 4) {
+          for (let jj = 0; jj < NR; jj += 4) {
+            const src = b + (<usize>((jc + jr + jj) * ld + pc + p) << 2);
+            const step = <usize>ld << 2;
+            const r0 = v128.load(src), r1 = v128.load(src + step), r2 = v128.load(src + 2 * step), r3 = v128.load(src + 3 * step);
+            const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+            const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+            const d = panel + (<usize>(p * NR + jj) << 2);
+            v128.store(d, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+            v128.store(d + (NR << 2), v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
+            v128.store(d + (2 * NR << 2), v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
+            v128.store(d + (3 * NR << 2), v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
+          }
+        }
+      }
       for (let jj = 0; jj < NR; jj++) {
         const d = panel + (<usize>jj << 2);
         if (jj < w) {
           const src = b + (<usize>((jc + jr + jj) * ld + pc) << 2);
-          for (let p = 0; p < kc; p++) store<f32>(d + (<usize>(p * NR) << 2), load<f32>(src + (<usize>p << 2)));
+          for (let q = p; q < kc; q++) store<f32>(d + (<usize>(q * NR) << 2), load<f32>(src + (<usize>q << 2)));
         } else {
-          for (let p = 0; p < kc; p++) store<f32>(d + (<usize>(p * NR) << 2), 0);
+          for (let q = p; q < kc; q++) store<f32>(d + (<usize>(q * NR) << 2), 0);
         }
       }
     }
@@ -738,10 +756,24 @@ function packA(a: usize, ld: i32, transA: i32, ic: i32, pc: i32, mc: i32, kc: i3
 }
 
 function sgemm(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, transA: i32, transB: i32, work: usize): i32 {
+  return sgemmLd(a, b, c, m, n, k, transA != 0 ? m : k, transB != 0 ? k : n, n, transA, transB, work);
+}
+
+/**
+ * C (m×n, row length ldc) += op(A) · op(B) with explicit row lengths of A and B as stored — so
+ * that a block of C's rows can be computed alone (the worker pool splits linear layers by rows;
+ * every element still sums over k in the same order).
+ */
+export function sgemm_ld(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, lda: i32, ldb: i32, ldc: i32,
+  transA: i32, transB: i32, work: usize): i32 {
+  if (lda < (transA != 0 ? m : k) || ldb < (transB != 0 ? k : n) || ldc < n) return 0;
+  return sgemmLd(a, b, c, m, n, k, lda, ldb, ldc, transA, transB, work);
+}
+
+function sgemmLd(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, lda: i32, ldb: i32, ldc: i32,
+  transA: i32, transB: i32, work: usize): i32 {
   if (m < 0 || n < 0 || k < 0) return 0;
   if (m == 0 || n == 0 || k == 0) return 1;
-  const lda = transA != 0 ? m : k;
-  const ldb = transB != 0 ? k : n;
   const packedB = work;
   const packedA = work + PACK_B_BYTES;
   const tile = packedA + PACK_A_BYTES;
@@ -758,8 +790,8 @@ function sgemm(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, transA: i32
           const pb = packedB + (<usize>(jr * kc) << 2);
           for (let ir = 0; ir < mc; ir += MR) {
             const h = min<i32>(MR, mc - ir);
-            const cp = c + (<usize>((ic + ir) * n + jc + jr) << 2);
-            microKernel(packedA + (<usize>(ir * kc) << 2), pb, kc, cp, n, h, w, tile);
+            const cp = c + (<usize>((ic + ir) * ldc + jc + jr) << 2);
+            microKernel(packedA + (<usize>(ir * kc) << 2), pb, kc, cp, ldc, h, w, tile);
           }
         }
       }
@@ -1222,3 +1254,22 @@ export function add_parts(dst: usize, src: usize, parts: i32, n: i32): i32 {
 }
 
 export * from './lp';
+
+/**
+ * gb[o] += Σ_l gy[n, o, l] for n in order, channels [o0, o1) — each channel's sums are the
+ * reference's (addBiasGrad: per image a float64 sum over l from +0, added to gb[o] and rounded),
+ * so a split by channels gives the same bits.
+ */
+export function bias_grad(gy: usize, gb: usize, batch: i32, cout: i32, L: i32, o0: i32, o1: i32): i32 {
+  if (batch < 0 || cout < 0 || L < 0 || o0 < 0 || o1 > cout || o0 > o1) return 0;
+  for (let n = 0; n < batch; n++) {
+    for (let o = o0; o < o1; o++) {
+      const row = gy + (<usize>((n * cout + o) * L) << 2);
+      let s: f64 = 0; // as the reference: a float64 sum, added to gb and rounded once
+      for (let l = 0; l < L; l++) s += <f64>load<f32>(row + (<usize>l << 2));
+      const q = gb + (<usize>o << 2);
+      store<f32>(q, <f32>(<f64>load<f32>(q) + s));
+    }
+  }
+  return 1;
+}

@@ -104,6 +104,9 @@ export function conv2d_bwd__wasm_simd(
       return done && (!gw || k.add_parts(gwp!, part(0), ranges.length, wLen) === 1);
     });
   if (!ok) return false;
-  if (gb) addBiasGrad(gy, g, gb);
+  if (gb && !withArgs([{ in: gy.subarray(0, yLen) }, { inout: gb.subarray(0, g.cout) }], (_, [gyp, gbp]) =>
+    runTasks(rangeTasks(g.cout, g.batch * L * 4, (o0, count) => ({ fn: 'bias_grad', args: [gyp!, gbp!, g.batch, g.cout, L, o0, o0 + count] }))))) {
+    addBiasGrad(gy, g, gb);
+  }
   return true;
 }
