@@ -12,10 +12,11 @@
 // before they sleep, as kernels of a training step follow each other within microseconds.
 //
 // Platform-neutral: how to start a worker is registered by the platform entry (src/node.ts for
-// Node; in browsers `Worker` + a Blob URL when the page is crossOriginIsolated).
+// Node); in browsers it is `Worker` + a Blob URL when the page is crossOriginIsolated (browser.ts).
 
 import { check } from '../errors.js';
 import { kernels, sharedKernels, type KernelExports } from '../kernels/wasm/loader.js';
+import { browserSpawner } from './browser.js';
 
 /** What a platform supplies to start one worker running `source` (which defines `start(data)`). */
 export type WorkerSpawner = (source: string, data: WorkerData) => { terminate(): unknown };
@@ -73,6 +74,17 @@ interface Worker {
 
 let spawner: WorkerSpawner | undefined;
 let wanted = 1;
+let platformChecked = false;
+
+/** The platform's spawner: registered (src/node.ts), or a browser's when the page can share memory. */
+function platform(): WorkerSpawner | undefined {
+  if (spawner === undefined && !platformChecked) {
+    platformChecked = true;
+    const browser = browserSpawner();
+    if (browser !== undefined) setWorkerSpawner(browser.spawn, browser.cpus);
+  }
+  return spawner;
+}
 let workers: Worker[] = [];
 let names: string[] = [];
 
@@ -90,13 +102,14 @@ export function setWorkerSpawner(spawn: WorkerSpawner, defaultThreads: number): 
 export function setNumThreads(n: number): void {
   check(Number.isSafeInteger(n) && n >= 1 && n <= 256, 'set_num_threads', 'n',
     () => `Number of threads must be an integer between 1 and 256, but got ${String(n)}`, n);
+  platform(); // a browser's default must not overwrite this choice later
   wanted = n;
   while (workers.length > n - 1) stop(workers.pop()!);
 }
 
 /** The number of threads kernels use now (1 without shared memory or a worker spawner). */
 export function getNumThreads(): number {
-  return spawner !== undefined && sharedKernels() !== undefined ? wanted : 1;
+  return platform() !== undefined && sharedKernels() !== undefined ? wanted : 1;
 }
 
 function stop(w: Worker): void {
