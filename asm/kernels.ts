@@ -1180,7 +1180,7 @@ export function relu_bwd(out: usize, gradOut: usize, gradIn: usize, n: i32): i32
 // `work` gemm_work_bytes(); both are the task's own.
 
 export function conv2d_fwd_images(
-  x: usize, w: usize, b: usize, y: usize, col: usize, work: usize, images: i32,
+  x: usize, w: usize, b: usize, y: usize, col: usize, work: usize, cols: usize, images: i32,
   cin: i32, inH: i32, inW: i32, cout: i32, groups: i32, outH: i32, outW: i32,
   kH: i32, kW: i32, sH: i32, sW: i32, padH: i32, padW: i32, dilH: i32, dilW: i32,
 ): i32 {
@@ -1191,7 +1191,9 @@ export function conv2d_fwd_images(
     for (let grp = 0; grp < groups; grp++) {
       const xp = x + (<usize>((n * cin + grp * cinG) * inH * inW) << 2);
       const yp = y + (<usize>((n * cout + grp * coutG) * L) << 2);
-      if (!im2col(xp, col, cinG, inH, inW, outH, outW, kH, kW, sH, sW, padH, padW, dilH, dilW)) return 0;
+      // cols != 0: keep every image's col there for the backward (its gw GEMM then skips im2col).
+      const cp = cols != 0 ? cols + (<usize>(n * groups + grp) * <usize>(K * L) << 2) : col;
+      if (!im2col(xp, cp, cinG, inH, inW, outH, outW, kH, kW, sH, sW, padH, padW, dilH, dilW)) return 0;
       if (b != 0) {
         for (let o = 0; o < coutG; o++) {
           const bias = f32x4.splat(load<f32>(b + (<usize>(grp * coutG + o) << 2)));
@@ -1201,7 +1203,7 @@ export function conv2d_fwd_images(
           for (; l < L; l++) store<f32>(row + (<usize>l << 2), f32x4.extract_lane(bias, 0));
         }
       }
-      if (!sgemm(w + (<usize>(grp * coutG * K) << 2), col, yp, coutG, L, K, 0, 0, work)) return 0;
+      if (!sgemm(w + (<usize>(grp * coutG * K) << 2), cp, yp, coutG, L, K, 0, 0, work)) return 0;
     }
   }
   return 1;
@@ -1209,7 +1211,7 @@ export function conv2d_fwd_images(
 
 /** gw += Σ gy · colᵀ and gx += col2im(wᵀ · gy) over `images` images; gw or gx 0 to skip it. */
 export function conv2d_bwd_images(
-  x: usize, w: usize, gy: usize, gx: usize, gw: usize, col: usize, work: usize, images: i32,
+  x: usize, w: usize, gy: usize, gx: usize, gw: usize, col: usize, work: usize, cols: usize, images: i32,
   cin: i32, inH: i32, inW: i32, cout: i32, groups: i32, outH: i32, outW: i32,
   kH: i32, kW: i32, sH: i32, sW: i32, padH: i32, padW: i32, dilH: i32, dilW: i32,
 ): i32 {
@@ -1222,8 +1224,11 @@ export function conv2d_bwd_images(
       const gyp = gy + (<usize>((n * cout + grp * coutG) * L) << 2);
       const wOff = <usize>(grp * coutG * K) << 2;
       if (gw != 0) {
-        if (!im2col(x + xOff, col, cinG, inH, inW, outH, outW, kH, kW, sH, sW, padH, padW, dilH, dilW)) return 0;
-        if (!sgemm(gyp, col, gw + wOff, coutG, K, L, 0, 1, work)) return 0;
+        // cols != 0: the forward's col of this image and group (same values im2col would make).
+        let cp = col;
+        if (cols != 0) cp = cols + (<usize>(n * groups + grp) * <usize>(K * L) << 2);
+        else if (!im2col(x + xOff, col, cinG, inH, inW, outH, outW, kH, kW, sH, sW, padH, padW, dilH, dilW)) return 0;
+        if (!sgemm(gyp, cp, gw + wOff, coutG, K, L, 0, 1, work)) return 0;
       }
       if (gx != 0) {
         memory.fill(col, 0, <usize>(K * L) << 2);

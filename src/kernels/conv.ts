@@ -18,26 +18,32 @@ export function col2im(col: Float32Array, g: Conv2dGeometry, dx: Float32Array, d
   if (!(fastKernels() && col2im__wasm_simd(col, g, dx, dxOff))) col2im__ref(col, g, dx, dxOff);
 }
 
-/** y[n, o] = Σ W[o] · col + b[o], per image and group. */
-export function conv2d_fwd(x: Float32Array, w: Float32Array, b: Float32Array | null, g: Conv2dGeometry, y: Float32Array): void {
-  if (!(fastKernels() && conv2d_fwd__wasm_simd(x, w, b, g, y))) conv2d_fwd_pieces(x, w, b, g, y);
+/**
+ * y[n, o] = Σ W[o] · col + b[o], per image and group. `cols` (batch · groups · K · L floats, or
+ * null): keep every col there for the backward, which then need not unfold x again.
+ */
+export function conv2d_fwd(x: Float32Array, w: Float32Array, b: Float32Array | null, g: Conv2dGeometry, y: Float32Array,
+  cols: Float32Array | null = null): void {
+  if (!(fastKernels() && conv2d_fwd__wasm_simd(x, w, b, g, y, cols))) conv2d_fwd_pieces(x, w, b, g, y, cols);
 }
 
-/** Gradients of input, weight and bias (each optional, each added onto) from the output gradient. */
+/** Gradients of input, weight and bias (each optional, each added onto) from the output gradient; `cols` as conv2d_fwd kept them. */
 export function conv2d_bwd(
   x: Float32Array, w: Float32Array, gy: Float32Array, g: Conv2dGeometry,
-  gx: Float32Array | null, gw: Float32Array | null, gb: Float32Array | null,
+  gx: Float32Array | null, gw: Float32Array | null, gb: Float32Array | null, cols: Float32Array | null = null,
 ): void {
-  if (!(fastKernels() && conv2d_bwd__wasm_simd(x, w, gy, g, gx, gw, gb))) conv2d_bwd_pieces(x, w, gy, g, gx, gw, gb);
+  if (!(fastKernels() && conv2d_bwd__wasm_simd(x, w, gy, g, gx, gw, gb, cols))) conv2d_bwd_pieces(x, w, gy, g, gx, gw, gb, cols);
 }
 
 /** conv2d_fwd one piece at a time (each im2col / GEMM dispatched on its own): the fused path's reference. */
-export function conv2d_fwd_pieces(x: Float32Array, w: Float32Array, b: Float32Array | null, g: Conv2dGeometry, y: Float32Array): void {
+export function conv2d_fwd_pieces(x: Float32Array, w: Float32Array, b: Float32Array | null, g: Conv2dGeometry, y: Float32Array,
+  cols: Float32Array | null = null): void {
   const L = g.outH * g.outW;
   const K = g.cinPerGroup * g.kH * g.kW;
-  const col = new Float32Array(K * L);
+  let col: Float32Array = new Float32Array(K * L);
   for (let n = 0; n < g.batch; n++) {
     for (let grp = 0; grp < g.groups; grp++) {
+      if (cols) col = cols.subarray((n * g.groups + grp) * K * L, (n * g.groups + grp + 1) * K * L);
       im2col(x, (n * g.cin + grp * g.cinPerGroup) * g.inH * g.inW, g, col);
       const yOff = (n * g.cout + grp * g.coutPerGroup) * L;
       if (b) for (let o = 0; o < g.coutPerGroup; o++) y.fill(b[grp * g.coutPerGroup + o]!, yOff + o * L, yOff + (o + 1) * L);
@@ -52,7 +58,7 @@ export function conv2d_fwd_pieces(x: Float32Array, w: Float32Array, b: Float32Ar
  */
 export function conv2d_bwd_pieces(
   x: Float32Array, w: Float32Array, gy: Float32Array, g: Conv2dGeometry,
-  gx: Float32Array | null, gw: Float32Array | null, gb: Float32Array | null,
+  gx: Float32Array | null, gw: Float32Array | null, gb: Float32Array | null, cols: Float32Array | null = null,
 ): void {
   const L = g.outH * g.outW;
   const K = g.cinPerGroup * g.kH * g.kW;
@@ -65,7 +71,9 @@ export function conv2d_bwd_pieces(
         const xOff = (n * g.cin + grp * g.cinPerGroup) * g.inH * g.inW;
         const yOff = (n * g.cout + grp * g.coutPerGroup) * L;
         const wOff = grp * g.coutPerGroup * K;
-        if (part) {
+        if (part && cols) {
+          gemm_nt(gy, cols, part, g.coutPerGroup, K, L, yOff, (n * g.groups + grp) * K * L, wOff);
+        } else if (part) {
           im2col(x, xOff, g, col);
           gemm_nt(gy, col, part, g.coutPerGroup, K, L, yOff, 0, wOff);
         }

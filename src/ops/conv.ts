@@ -1,9 +1,10 @@
 import { result } from '../autograd/function.js';
+import { isGradEnabled } from '../autograd/grad_mode.js';
 import { check, fmtShape, PoolkitError, show } from '../errors.js';
 import { conv2d_bwd, conv2d_fwd } from '../kernels/conv.js';
 import { expandInts, type IntOrTuple } from '../pool/geometry.js';
 import { floatData, type Tensor } from '../tensor/tensor.js';
-import { zerosFloat32 } from '../tensor/storage.js';
+import { emptyFloat32, inScope, zerosFloat32 } from '../tensor/storage.js';
 
 export interface Conv2dOptions {
   stride?: IntOrTuple;
@@ -83,13 +84,17 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   const bs = bias === null ? null : floatData('conv2d', bias, 'bias');
   const g = conv2dGeometry(x.shape, weight.shape, bias === null ? null : bias.shape, opts);
   const out = zerosFloat32(g.outputShape.reduce((a, b) => a * b, 1));
-  conv2d_fwd(xs, ws, bs, g, out);
+  // The weight gradient needs every image's unfolded input: keep it from the forward, in a
+  // training step's scope, rather than unfold x again in the backward.
+  const cols = isGradEnabled() && weight.requiresGrad && inScope()
+    ? emptyFloat32(g.batch * g.groups * g.cinPerGroup * g.kH * g.kW * g.outH * g.outW) : null;
+  conv2d_fwd(xs, ws, bs, g, out, cols);
   const inputs = bias === null ? [x, weight] : [x, weight, bias];
   return result(out, g.outputShape, 'conv2d', inputs, (gy) => {
     const gx = x.requiresGrad ? zerosFloat32(xs.length) : null;
     const gw = weight.requiresGrad ? zerosFloat32(ws.length) : null;
     const gb = bias?.requiresGrad ? zerosFloat32(bs!.length) : null;
-    conv2d_bwd(xs, ws, gy, g, gx, gw, gb);
+    conv2d_bwd(xs, ws, gy, g, gx, gw, gb, cols);
     return bias === null ? [gx, gw] : [gx, gw, gb];
   });
 }

@@ -115,6 +115,11 @@ export function withStorageScope<T>(fn: () => T, keep: (result: T) => Iterable<S
   return result;
 }
 
+/** Whether a scope is open (its storage is freed when the step ends, so ops may keep more for the backward). */
+export function inScope(): boolean {
+  return frames.length > 0;
+}
+
 /** Number of open scopes (for tests and diagnostics). */
 export function scopeDepth(): number {
   return frames.length;

@@ -135,6 +135,33 @@ describe('fused conv2d = the loop of pieces, bit for bit', () => {
     assert.equal(memoryStats().allocated, before, 'every wasm block is freed');
   });
 
+  test('the forward\'s kept cols: the same cols as im2col, and the same gradients as unfolding again', () => {
+    const rand = prng(33);
+    for (const c of CASES) {
+      const g = conv2dGeometry(c.input, c.weight, [c.weight[0]!], c.opts);
+      const n = sizes(g);
+      const colsLen = g.batch * g.groups * g.cinPerGroup * g.kH * g.kW * g.outH * g.outW;
+      const x = values(rand, n.x, 'special'), w = values(rand, n.w, 'normal'), b = values(rand, g.cout, 'normal');
+      const gy = values(rand, n.y, 'normal');
+      const yRef = new Float32Array(n.y), yFused = new Float32Array(n.y);
+      const colsRef = new Float32Array(colsLen), colsFused = values(rand, colsLen, 'normal');
+      conv2d_fwd_pieces(x, w, b, g, yRef, colsRef);
+      assert.equal(conv2d_fwd__wasm_simd(x, w, b, g, yFused, colsFused), true, describeCase(c));
+      assertBitsEqual(colsFused, colsRef, `${describeCase(c)}: cols`);
+      assertBitsEqual(yFused, yRef, `${describeCase(c)}: y with cols`);
+      const plain = [new Float32Array(n.x), new Float32Array(n.w), new Float32Array(g.cout)] as const;
+      conv2d_bwd_pieces(x, w, gy, g, ...plain);
+      const viaRef = [new Float32Array(n.x), new Float32Array(n.w), new Float32Array(g.cout)] as const;
+      conv2d_bwd_pieces(x, w, gy, g, ...viaRef, colsRef);
+      const viaFused = [new Float32Array(n.x), new Float32Array(n.w), new Float32Array(g.cout)] as const;
+      assert.equal(conv2d_bwd__wasm_simd(x, w, gy, g, ...viaFused, colsFused), true);
+      ['gx', 'gw', 'gb'].forEach((name, i) => {
+        assertBitsEqual(viaRef[i]!, plain[i]!, `${describeCase(c)}: ${name} from the kept cols (reference)`);
+        assertBitsEqual(viaFused[i]!, plain[i]!, `${describeCase(c)}: ${name} from the kept cols (fused)`);
+      });
+    }
+  });
+
   test('with the fast kernels off, conv2d_fwd / conv2d_bwd run the loop of pieces (reference kernels)', () => {
     const rand = prng(33);
     const g = conv2dGeometry([2, 6, 14, 14], [16, 6, 5, 5], [16], {});

@@ -48,7 +48,8 @@ function geometryArgs(g: Conv2dGeometry): number[] {
  * worker pool (each image is one task's alone). Declines (false, y untouched) without the
  * kernels or the memory for the scratch (a col and a packing buffer per task).
  */
-export function conv2d_fwd__wasm_simd(x: Float32Array, w: Float32Array, b: Float32Array | null, g: Conv2dGeometry, y: Float32Array): boolean {
+export function conv2d_fwd__wasm_simd(x: Float32Array, w: Float32Array, b: Float32Array | null, g: Conv2dGeometry, y: Float32Array,
+  cols: Float32Array | null = null): boolean {
   const kx = kernels();
   if (kx === undefined) return false;
   const L = g.outH * g.outW;
@@ -61,11 +62,13 @@ export function conv2d_fwd__wasm_simd(x: Float32Array, w: Float32Array, b: Float
     // Without a bias the GEMM adds onto y as it stands, as conv2d_fwd_pieces' does.
     b ? { out: y.subarray(0, g.batch * g.cout * L) } : { inout: y.subarray(0, g.batch * g.cout * L) },
     (colBytes + work) * tasks.length];
-  if (b) args.push({ in: b.subarray(0, g.cout) });
-  return withArgs(args, (_, [xp, wp, yp, sp, bp]) => runTasks(tasks.map(({ args: [first, count] }, t) => ({
+  const colsLen = g.batch * g.groups * K * L;
+  if (cols && cols.length < colsLen) return false;
+  args.push(cols ? { out: cols.subarray(0, colsLen) } : 0, b ? { in: b.subarray(0, g.cout) } : 0);
+  return withArgs(args, (_, [xp, wp, yp, sp, cp, bp]) => runTasks(tasks.map(({ args: [first, count] }, t) => ({
     fn: 'conv2d_fwd_images',
-    args: [xp! + first! * g.cin * g.inH * g.inW * 4, wp!, bp ?? 0, yp! + first! * g.cout * L * 4,
-      sp! + t * (colBytes + work), sp! + t * (colBytes + work) + colBytes, count!, ...geometryArgs(g)],
+    args: [xp! + first! * g.cin * g.inH * g.inW * 4, wp!, b ? bp! : 0, yp! + first! * g.cout * L * 4,
+      sp! + t * (colBytes + work), sp! + t * (colBytes + work) + colBytes, cols ? cp! + first! * g.groups * K * L * 4 : 0, count!, ...geometryArgs(g)],
   }))));
 }
 
@@ -76,14 +79,15 @@ export function conv2d_fwd__wasm_simd(x: Float32Array, w: Float32Array, b: Float
  */
 export function conv2d_bwd__wasm_simd(
   x: Float32Array, w: Float32Array, gy: Float32Array, g: Conv2dGeometry,
-  gx: Float32Array | null, gw: Float32Array | null, gb: Float32Array | null,
+  gx: Float32Array | null, gw: Float32Array | null, gb: Float32Array | null, cols: Float32Array | null = null,
 ): boolean {
   const kx = kernels();
   if (kx === undefined) return false;
   const L = g.outH * g.outW;
   const K = g.cinPerGroup * g.kH * g.kW;
   const xLen = g.batch * g.cin * g.inH * g.inW, wLen = g.cout * K, yLen = g.batch * g.cout * L;
-  if (x.length < xLen || w.length < wLen || gy.length < yLen || (gx && gx.length < xLen) || (gw && gw.length < wLen)) return false;
+  if (x.length < xLen || w.length < wLen || gy.length < yLen || (gx && gx.length < xLen) || (gw && gw.length < wLen) ||
+    (cols && cols.length < g.batch * g.groups * K * L)) return false;
   const colBytes = aligned(K * L * 4), work = kx.gemm_work_bytes();
   const ranges = gw ? gradChunks(g.batch)
     : rangeTasks(g.batch, K * L * 4, (first, count) => ({ fn: 'conv2d_bwd_images', args: [first, first + count] })).map((t) => t.args as [number, number]);
@@ -91,15 +95,16 @@ export function conv2d_bwd__wasm_simd(
   const perTask = colBytes + work, parts = ranges.length * perTask;
   const ok = gx === null && gw === null ? true : withArgs(
     [{ in: x.subarray(0, xLen) }, { in: w.subarray(0, wLen) }, { in: gy.subarray(0, yLen) }, parts + (gw ? ranges.length * wLen * 4 : 0),
-      gx ? { inout: gx.subarray(0, xLen) } : 0, gw ? { inout: gw.subarray(0, wLen) } : 0],
-    (k, [xp, wp, gyp, sp, gxp, gwp]) => {
+      gx ? { inout: gx.subarray(0, xLen) } : 0, gw ? { inout: gw.subarray(0, wLen) } : 0,
+      cols ? { in: cols.subarray(0, g.batch * g.groups * K * L) } : 0],
+    (k, [xp, wp, gyp, sp, gxp, gwp, cp]) => {
       const part = (t: number): number => sp! + parts + t * wLen * 4;
       if (gw) f32View(part(0), ranges.length * wLen).fill(0);
       const done = runTasks(ranges.map(([first, end], t) => ({
         fn: 'conv2d_bwd_images',
         args: [xp! + first * g.cin * g.inH * g.inW * 4, wp!, gyp! + first * g.cout * L * 4,
           gx ? gxp! + first * g.cin * g.inH * g.inW * 4 : 0, gw ? part(t) : 0,
-          sp! + t * perTask, sp! + t * perTask + colBytes, end - first, ...geometryArgs(g)],
+          sp! + t * perTask, sp! + t * perTask + colBytes, cols ? cp! + first * g.groups * K * L * 4 : 0, end - first, ...geometryArgs(g)],
       })));
       return done && (!gw || k.add_parts(gwp!, part(0), ranges.length, wLen) === 1);
     });

@@ -49,10 +49,10 @@ export interface KernelExports {
     kH: number, kW: number, sH: number, sW: number, padH: number, padW: number, dilH: number, dilW: number): number;
   relu_fwd(x: number, out: number, n: number): number;
   relu_bwd(out: number, gradOut: number, gradIn: number, n: number): number;
-  conv2d_fwd_images(x: number, w: number, b: number, y: number, col: number, work: number, images: number,
+  conv2d_fwd_images(x: number, w: number, b: number, y: number, col: number, work: number, cols: number, images: number,
     cin: number, inH: number, inW: number, cout: number, groups: number, outH: number, outW: number,
     kH: number, kW: number, sH: number, sW: number, padH: number, padW: number, dilH: number, dilW: number): number;
-  conv2d_bwd_images(x: number, w: number, gy: number, gx: number, gw: number, col: number, work: number, images: number,
+  conv2d_bwd_images(x: number, w: number, gy: number, gx: number, gw: number, col: number, work: number, cols: number, images: number,
     cin: number, inH: number, inW: number, cout: number, groups: number, outH: number, outW: number,
     kH: number, kW: number, sH: number, sW: number, padH: number, padW: number, dilH: number, dilW: number): number;
   add_parts(dst: number, src: number, parts: number, n: number): number;
