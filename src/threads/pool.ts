@@ -36,6 +36,11 @@ export interface Task {
 const STATE = 0, READY = 1, COUNT = 2, RESULT = 3, TASKS = 8;
 const RUN = 1, DONE = 2, EXIT = 3;
 const CONTROL_INTS = 2048;
+/**
+ * Polls (~10–30 µs) before sleeping in Atomics.wait: long enough to catch the next kernel of a
+ * training step without a wake-up, short enough not to steal a core when the machine is busy.
+ */
+const SPIN = 20000;
 
 // The worker's side. Plain JS run by the spawner (eval'd in Node, a Blob URL in browsers).
 const WORKER_SOURCE = `
@@ -46,7 +51,7 @@ function start({ module, memory, control, names }) {
   Atomics.store(c, ${READY}, 1);
   for (;;) {
     let s = Atomics.load(c, ${STATE});
-    for (let spin = 0; s !== ${RUN} && s !== ${EXIT} && spin < 200000; spin++) s = Atomics.load(c, ${STATE});
+    for (let spin = 0; s !== ${RUN} && s !== ${EXIT} && spin < ${SPIN}; spin++) s = Atomics.load(c, ${STATE});
     while (s !== ${RUN} && s !== ${EXIT}) { Atomics.wait(c, ${STATE}, s); s = Atomics.load(c, ${STATE}); }
     if (s === ${EXIT}) return;
     let ok = 1;
@@ -195,7 +200,7 @@ let canBlock = true; // browsers' main threads may not Atomics.wait: they spin
 function wait(w: Worker): boolean {
   const c = w.control;
   for (let spin = 0; Atomics.load(c, STATE) !== DONE; spin++) {
-    if (spin > 100000 && canBlock) {
+    if (spin > SPIN && canBlock) {
       try {
         Atomics.wait(c, STATE, RUN, 1);
       } catch {
