@@ -55,5 +55,5 @@ export {
 } from './data/dataset.js';
 export { encodeSafetensors, decodeSafetensors, type Safetensors } from './io/safetensors.js';
 export { fastKernels, setFastKernels } from './kernels/switch.js';
-export { wasmSimdAvailable } from './kernels/wasm/loader.js';
+export { initWasm, wasmSimdAvailable } from './kernels/wasm/loader.js';
 export { setNumThreads, getNumThreads } from './threads/pool.js';
