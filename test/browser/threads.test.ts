@@ -55,6 +55,10 @@ function serve(isolated: boolean): Promise<Server> {
       res.writeHead(200, { ...headers, 'Content-Type': 'text/html' }).end(PAGE);
       return;
     }
+    if (url === '/favicon.ico') {
+      res.writeHead(204).end();
+      return;
+    }
     const file = path.join(root, path.normalize(url));
     if (!file.startsWith(root) || !existsSync(file)) {
       res.writeHead(404).end();
