@@ -179,6 +179,25 @@ export function max_pool2d_fwd(
   }
 }
 
+/** Four windows whose W taps lie inside the input, starting at output column `ow`: the reference's rule, tap by tap. */
+@inline function maxGroup(xp: usize, op: usize, ip: usize, ow: i32, hFirst: i32, hCount: i32, inW: i32, kW: i32, sW: i32,
+  padW: i32, dilH: i32, dilW: i32, laneStep: v128, withIdx: bool): void {
+  const w0 = ow * sW - padW;
+  let best = f32x4.splat(-Infinity);
+  let bestIdx = i32x4.add(i32x4.splat(hFirst * inW + w0), laneStep);
+  for (let i = 0, h = hFirst; i < hCount; i++, h += dilH) {
+    const rowIdx = h * inW + w0;
+    for (let j = 0, w = 0; j < kW; j++, w += dilW) {
+      const v = loadStrided(xp + (<usize>(rowIdx + w) << 2), sW);
+      const take = maxTap(v, best);
+      best = v128.bitselect(v, best, take);
+      if (withIdx) bestIdx = v128.bitselect(i32x4.add(i32x4.splat(rowIdx + w), laneStep), bestIdx, take);
+    }
+  }
+  v128.store(op + (<usize>ow << 2), best);
+  if (withIdx) v128.store(ip + (<usize>ow << 2), bestIdx);
+}
+
 /** One tap for four windows: take `v` where `v > best || v != v` (the reference's rule). */
 @inline function maxTap(v: v128, best: v128): v128 {
   return v128.or(f32x4.gt(v, best), f32x4.ne(v, v));
@@ -266,22 +285,59 @@ export function max_pool2d_fwd(
           if (withIdx) v128.store(ip + (<usize>ow << 2), bestIdx);
         }
       }
-      // Lanes = four output columns whose W taps all lie inside the input.
-      for (; ow + 4 <= owHi; ow += 4) {
-        const w0 = ow * sW - padW;
-        let best = negInf;
-        let bestIdx = i32x4.add(i32x4.splat(hFirst * inW + w0), laneStep);
-        for (let i = 0, h = hFirst; i < hCount; i++, h += dilH) {
-          const rowIdx = h * inW + w0;
-          for (let j = 0, w = 0; j < kW; j++, w += dilW) {
-            const v = loadStrided(xp + (<usize>(rowIdx + w) << 2), sW);
-            const take = maxTap(v, best);
-            best = v128.bitselect(v, best, take);
-            if (withIdx) bestIdx = v128.bitselect(i32x4.add(i32x4.splat(rowIdx + w), laneStep), bestIdx, take);
+      if (kW == 3 && sW == 2 && dilW == 1) {
+        // k3s2 along W: one row's 9 floats give the three taps of four windows — even columns,
+        // odd columns, and the even ones shifted by one window.
+        for (; ow + 4 <= owHi; ow += 4) {
+          const w0 = ow * 2 - padW;
+          let best = negInf;
+          let bestIdx = i32x4.add(i32x4.splat(hFirst * inW + w0), laneStep);
+          // Values only: pmax is the rule (`v > best ? v : best`) except for NaN. A sum of the
+          // taps is NaN when a tap is (or for ∞ − ∞): such a group is redone the exact way below.
+          let anyNaN = f32x4.splat(0);
+          for (let i = 0, h = hFirst; i < hCount; i++, h += dilH) {
+            const rowIdx = h * inW + w0;
+            const q = xp + (<usize>rowIdx << 2);
+            const a = v128.load(q), b = v128.load(q, 16), c = v128.load(q, 32);
+            const t0 = v128.shuffle<f32>(a, b, 0, 2, 4, 6);
+            const t1 = v128.shuffle<f32>(a, b, 1, 3, 5, 7);
+            const t2 = v128.shuffle<f32>(t0, v128.shuffle<f32>(c, c, 0, 0, 0, 0), 1, 2, 3, 4);
+            if (withIdx) {
+              const iv = i32x4.add(i32x4.splat(rowIdx), laneStep);
+              let take = maxTap(t0, best);
+              best = v128.bitselect(t0, best, take);
+              bestIdx = v128.bitselect(iv, bestIdx, take);
+              take = maxTap(t1, best);
+              best = v128.bitselect(t1, best, take);
+              bestIdx = v128.bitselect(i32x4.add(iv, one), bestIdx, take);
+              take = maxTap(t2, best);
+              best = v128.bitselect(t2, best, take);
+              bestIdx = v128.bitselect(i32x4.add(iv, i32x4.splat(2)), bestIdx, take);
+            } else {
+              best = f32x4.pmax(f32x4.pmax(f32x4.pmax(best, t0), t1), t2);
+              anyNaN = f32x4.add(f32x4.add(f32x4.add(anyNaN, t0), t1), t2);
+            }
           }
+          if (!withIdx && v128.any_true(f32x4.ne(anyNaN, anyNaN))) {
+            best = negInf;
+            for (let i = 0, h = hFirst; i < hCount; i++, h += dilH) {
+              for (let j = 0; j < 3; j++) {
+                const v = loadStrided(xp + (<usize>(h * inW + w0 + j) << 2), 2);
+                best = v128.bitselect(v, best, maxTap(v, best));
+              }
+            }
+          }
+          v128.store(op + (<usize>ow << 2), best);
+          if (withIdx) v128.store(ip + (<usize>ow << 2), bestIdx);
         }
-        v128.store(op + (<usize>ow << 2), best);
-        if (withIdx) v128.store(ip + (<usize>ow << 2), bestIdx);
+      }
+      // Lanes = four output columns whose W taps all lie inside the input.
+      for (; ow + 4 <= owHi; ow += 4) maxGroup(xp, op, ip, ow, hFirst, hCount, inW, kW, sW, padW, dilH, dilW, laneStep, withIdx);
+      // The last 1–3 interior columns: one more group ending at owHi, overlapping the previous
+      // one (its columns are written again with the same values).
+      if (ow < owHi && owHi - owLo >= 4) {
+        maxGroup(xp, op, ip, owHi - 4, hFirst, hCount, inW, kW, sW, padW, dilH, dilW, laneStep, withIdx);
+        ow = owHi;
       }
       // The left and right edges and the remainder, one column at a time.
       for (let c = 0; c < outW; c++) {

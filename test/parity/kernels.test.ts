@@ -66,6 +66,8 @@ const EDGE_CASES: Case[] = [
   { nd: 2, shape: [1, 6, 28, 28], opts: { kernelSize: 2, stride: 2 } },
   { nd: 2, shape: [1, 16, 10, 10], opts: { kernelSize: 2, stride: 2 } },
   { nd: 2, shape: [2, 3, 9, 21], opts: { kernelSize: 2, stride: 2, padding: 1 } }, // k2s2 windows cut by the padding at every edge
+  { nd: 2, shape: [2, 3, 13, 29], opts: { kernelSize: 3, stride: 2, padding: 1 } }, // k3s2 interior groups, edges and NaN groups
+  { nd: 2, shape: [1, 2, 9, 40], opts: { kernelSize: [2, 3], stride: 2, dilation: [2, 1] } },
   ...[2, 4, 6, 14, 15, 17].map((w) => ({ nd: 2 as const, shape: [2, 3, 5, w], opts: { kernelSize: 2, stride: 2 } })), // k2s2 rows ending in 1–3 windows
   { nd: 2, shape: [1, 2, 17, 17], opts: { kernelSize: 3, stride: 2, padding: 1 } },
   { nd: 2, shape: [1, 2, 9, 9], opts: { kernelSize: 3, stride: 2, padding: 1, ceilMode: true } },
