@@ -1334,3 +1334,58 @@ export function bias_grad(gy: usize, gb: usize, batch: i32, cout: i32, L: i32, o
   }
   return 1;
 }
+
+/**
+ * 3-D max pooling's depth step, after the 2-D kernel has pooled every (plane, depth) slice into
+ * `t` (planes·inD slices of `area` = outH·outW values, indices within the slice in `ti`): per
+ * output depth, the reference's rule over the depth taps in order. (d, h, w) row-major order is
+ * depth-major, so the first maximum and the last NaN of the whole window are those of the first
+ * and last slice holding them: values and indices are the reference's. ti = 0: values only.
+ */
+export function max_pool_depth(t: usize, ti: usize, out: usize, indices: usize, planes: i32, inD: i32, outD: i32,
+  area: i32, inArea: i32, kD: i32, sD: i32, padD: i32, dilD: i32): i32 {
+  if (planes < 0 || inD < 1 || outD < 1 || area < 0 || kD < 1 || sD < 1 || dilD < 1 || padD < 0) return 0;
+  const withIdx = ti != 0;
+  const sliceBytes = <usize>area << 2;
+  for (let p = 0; p < planes; p++) {
+    const tp = t + <usize>p * <usize>inD * sliceBytes;
+    const ip = ti + <usize>p * <usize>inD * sliceBytes;
+    for (let od = 0; od < outD; od++) {
+      const dStart = od * sD - padD;
+      const dFirst = tapFirst(dStart, dilD);
+      const dCount = tapCount(dFirst, dStart, kD, dilD, inD);
+      const op = out + ((<usize>(p * outD + od) * <usize>area) << 2);
+      const oi = indices + ((<usize>(p * outD + od) * <usize>area) << 2);
+      let i = 0;
+      for (; i + 4 <= area; i += 4) {
+        const at = <usize>i << 2;
+        let best = f32x4.splat(-Infinity);
+        let bestIdx = i32x4.splat(0);
+        if (withIdx) bestIdx = i32x4.add(v128.load(ip + <usize>dFirst * sliceBytes + at), i32x4.splat(dFirst * inArea));
+        for (let j = 0, d = dFirst; j < dCount; j++, d += dilD) {
+          const v = v128.load(tp + <usize>d * sliceBytes + at);
+          const take = maxTap(v, best);
+          best = v128.bitselect(v, best, take);
+          if (withIdx) bestIdx = v128.bitselect(i32x4.add(v128.load(ip + <usize>d * sliceBytes + at), i32x4.splat(d * inArea)), bestIdx, take);
+        }
+        v128.store(op + at, best);
+        if (withIdx) v128.store(oi + at, bestIdx);
+      }
+      for (; i < area; i++) {
+        const at = <usize>i << 2;
+        let best: f32 = -Infinity;
+        let bestIdx = withIdx ? load<i32>(ip + <usize>dFirst * sliceBytes + at) + dFirst * inArea : 0;
+        for (let j = 0, d = dFirst; j < dCount; j++, d += dilD) {
+          const v = load<f32>(tp + <usize>d * sliceBytes + at);
+          if (v > best || v != v) {
+            best = v;
+            if (withIdx) bestIdx = load<i32>(ip + <usize>d * sliceBytes + at) + d * inArea;
+          }
+        }
+        store<f32>(op + at, best);
+        if (withIdx) store<i32>(oi + at, bestIdx);
+      }
+    }
+  }
+  return 1;
+}

@@ -34,7 +34,7 @@ function planeBytes(inPlane: number, outPlane: number, withIndices: boolean): nu
 }
 
 export function max_pool_fwd__wasm_simd(x: Float32Array, g: PoolGeometry, out: Float32Array, indices: Int32Array | null): boolean {
-  if (!covered2d(g)) return false;
+  if (!covered2d(g)) return max_pool3d_fwd(x, g, out, indices);
   const inPlane = g.inH * g.inW, outPlane = g.outH * g.outW;
   const args: KernelArg[] = [{ in: x.subarray(0, g.planes * inPlane) }, { out: out.subarray(0, g.planes * outPlane) }];
   if (indices) args.push({ out: indices.subarray(0, g.planes * outPlane) });
@@ -49,6 +49,30 @@ export function max_pool_fwd__wasm_simd(x: Float32Array, g: PoolGeometry, out: F
 /** Adaptive max backward with uniform 2×2 bins: writes all of gradIn, as max_pool_bwd_k2s2__wasm_simd. */
 export function adaptive_max_pool_bwd_k2__wasm_simd(gradOut: Float32Array, indices: Int32Array, g: AdaptiveGeometry, gradIn: Float32Array): boolean {
   return uniform2d(g) && max_pool_bwd_k2s2__wasm_simd(gradOut, indices, asSliding(g), gradIn);
+}
+
+/**
+ * 3-D max pooling through the 2-D kernel: every (plane, depth) slice pooled over H and W into a
+ * scratch, then max_pool_depth takes each window's depth taps in order — the same values and
+ * indices as the reference's (d, h, w) scan (see asm max_pool_depth).
+ */
+function max_pool3d_fwd(x: Float32Array, g: PoolGeometry, out: Float32Array, indices: Int32Array | null): boolean {
+  const inArea = g.inH * g.inW, area = g.outH * g.outW;
+  const slices = g.planes * g.inD, outLen = g.planes * g.outD * area;
+  const args: KernelArg[] = [{ in: x.subarray(0, slices * inArea) }, { out: out.subarray(0, outLen) }, slices * area * 4 * (indices ? 2 : 1)];
+  if (indices) args.push({ out: indices.subarray(0, outLen) });
+  return withArgs(args, (_, [xp, op, tp, ip]) => {
+    const ti = indices ? tp! + slices * area * 4 : 0;
+    return runTasks(rangeTasks(slices, planeBytes(inArea, area, indices !== null), (sl, count) => ({
+      fn: 'max_pool2d_fwd',
+      args: [xp! + sl * inArea * 4, tp! + sl * area * 4, indices ? ti + sl * area * 4 : 0, count, g.inH, g.inW, g.outH, g.outW,
+        g.kH, g.kW, g.sH, g.sW, g.padH, g.padW, g.dilH, g.dilW],
+    }))) && runTasks(rangeTasks(g.planes, g.inD * area * 4 * (indices ? 2 : 1), (p, count) => ({
+      fn: 'max_pool_depth',
+      args: [tp! + p * g.inD * area * 4, indices ? ti + p * g.inD * area * 4 : 0, op! + p * g.outD * area * 4,
+        indices ? ip! + p * g.outD * area * 4 : 0, count, g.inD, g.outD, area, inArea, g.kD, g.sD, g.padD, g.dilD],
+    })));
+  });
 }
 
 /** Max-style pooling backward (sliding, adaptive, fractional): any plane sizes. */
