@@ -1389,3 +1389,120 @@ export function max_pool_depth(t: usize, ti: usize, out: usize, indices: usize, 
   }
   return 1;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Average pooling, 3-D, directly (a sum split by depth slices would round differently): the 2-D
+// kernels' rules with a depth loop outside — taps summed from +0 in (d, h, w) order, divided by
+// the padded or valid tap count or the override; a window without a valid tap gives +0.
+
+export function avg_pool3d_fwd(
+  x: usize, out: usize, planes: i32, inD: i32, inH: i32, inW: i32, outD: i32, outH: i32, outW: i32,
+  kD: i32, kH: i32, kW: i32, sD: i32, sH: i32, sW: i32, padD: i32, padH: i32, padW: i32,
+  padEndD: i32, padEndH: i32, padEndW: i32, dilD: i32, dilH: i32, dilW: i32, countIncludePad: i32, divisorOverride: i32,
+): i32 {
+  if (planes < 0 || inD < 1 || inH < 1 || inW < 1 || outD < 1 || outH < 1 || outW < 1 || kD < 1 || kH < 1 || kW < 1 ||
+      sD < 1 || sH < 1 || sW < 1 || dilD < 1 || dilH < 1 || dilW < 1 || padD < 0 || padH < 0 || padW < 0 ||
+      padEndD < 0 || padEndH < 0 || padEndW < 0 || <i64>kD * <i64>kH > (1 << 24) || !divisorFits(divisorOverride, kD * kH, kW)) return 0;
+  const inPlane = <usize>inD * <usize>inH * <usize>inW;
+  const owLo = min<i32>(interiorLo(padW, sW), outW);
+  const owHi = max<i32>(interiorHi(inW, kW, dilW, padW, sW, outW), owLo);
+  const zero = f32x4.splat(0);
+  let o: usize = out;
+  for (let p = 0; p < planes; p++) {
+    const xp = x + ((<usize>p * inPlane) << 2);
+    for (let od = 0; od < outD; od++) {
+      const dStart = od * sD - padD;
+      const dFirst = tapFirst(dStart, dilD);
+      const dCount = tapCount(dFirst, dStart, kD, dilD, inD);
+      const dPadded = tapPadded(dStart, kD, dilD, inD, padEndD);
+      for (let oh = 0; oh < outH; oh++, o += <usize>outW << 2) {
+        const hStart = oh * sH - padH;
+        const hFirst = tapFirst(hStart, dilH);
+        const hCount = tapCount(hFirst, hStart, kH, dilH, inH);
+        const hPadded = tapPadded(hStart, kH, dilH, inH, padEndH);
+        if (dCount == 0 || hCount == 0) {
+          zeroF32(o, outW);
+          continue;
+        }
+        const div = f32x4.splat(avgDivisor(divisorOverride, countIncludePad, dPadded * hPadded * kW, dCount * hCount * kW));
+        let ow = owLo;
+        for (; ow + 4 <= owHi; ow += 4) {
+          const w0 = ow * sW - padW;
+          let sum = zero;
+          for (let a = 0, d = dFirst; a < dCount; a++, d += dilD) {
+            for (let i = 0, h = hFirst; i < hCount; i++, h += dilH) {
+              const row = xp + (<usize>((d * inH + h) * inW + w0) << 2);
+              for (let j = 0, w = 0; j < kW; j++, w += dilW) sum = f32x4.add(sum, loadStrided(row + (<usize>w << 2), sW));
+            }
+          }
+          v128.store(o + (<usize>ow << 2), f32x4.div(sum, div));
+        }
+        for (let c = 0; c < outW; c++) {
+          if (c == owLo) c = ow;
+          if (c >= outW) break;
+          const wStart = c * sW - padW;
+          const wFirst = tapFirst(wStart, dilW);
+          const wCount = tapCount(wFirst, wStart, kW, dilW, inW);
+          if (wCount == 0) {
+            store<f32>(o + (<usize>c << 2), 0);
+            continue;
+          }
+          const wPadded = tapPadded(wStart, kW, dilW, inW, padEndW);
+          let sum: f32 = 0;
+          for (let a = 0, d = dFirst; a < dCount; a++, d += dilD) {
+            for (let i = 0, h = hFirst; i < hCount; i++, h += dilH) {
+              for (let j = 0, w = wFirst; j < wCount; j++, w += dilW) sum += load<f32>(xp + (<usize>((d * inH + h) * inW + w) << 2));
+            }
+          }
+          store<f32>(o + (<usize>c << 2), sum / avgDivisor(divisorOverride, countIncludePad, dPadded * hPadded * wPadded, dCount * hCount * wCount));
+        }
+      }
+    }
+  }
+  return 1;
+}
+
+/** 3-D average backward: each output's gradOut / divisor added to its valid taps, outputs in order (windows may overlap). */
+export function avg_pool3d_bwd(
+  gradOut: usize, gradIn: usize, planes: i32, inD: i32, inH: i32, inW: i32, outD: i32, outH: i32, outW: i32,
+  kD: i32, kH: i32, kW: i32, sD: i32, sH: i32, sW: i32, padD: i32, padH: i32, padW: i32,
+  padEndD: i32, padEndH: i32, padEndW: i32, dilD: i32, dilH: i32, dilW: i32, countIncludePad: i32, divisorOverride: i32,
+): i32 {
+  if (planes < 0 || inD < 1 || inH < 1 || inW < 1 || outD < 1 || outH < 1 || outW < 1 || kD < 1 || kH < 1 || kW < 1 ||
+      sD < 1 || sH < 1 || sW < 1 || dilD < 1 || dilH < 1 || dilW < 1 || padD < 0 || padH < 0 || padW < 0 ||
+      padEndD < 0 || padEndH < 0 || padEndW < 0 || <i64>kD * <i64>kH > (1 << 24) || !divisorFits(divisorOverride, kD * kH, kW)) return 0;
+  const inPlane = <usize>inD * <usize>inH * <usize>inW;
+  let o: usize = gradOut;
+  for (let p = 0; p < planes; p++) {
+    const gp = gradIn + ((<usize>p * inPlane) << 2);
+    for (let od = 0; od < outD; od++) {
+      const dStart = od * sD - padD;
+      const dFirst = tapFirst(dStart, dilD);
+      const dCount = tapCount(dFirst, dStart, kD, dilD, inD);
+      const dPadded = tapPadded(dStart, kD, dilD, inD, padEndD);
+      for (let oh = 0; oh < outH; oh++) {
+        const hStart = oh * sH - padH;
+        const hFirst = tapFirst(hStart, dilH);
+        const hCount = tapCount(hFirst, hStart, kH, dilH, inH);
+        const hPadded = tapPadded(hStart, kH, dilH, inH, padEndH);
+        for (let ow = 0; ow < outW; ow++, o += 4) {
+          const wStart = ow * sW - padW;
+          const wFirst = tapFirst(wStart, dilW);
+          const wCount = tapCount(wFirst, wStart, kW, dilW, inW);
+          if (dCount == 0 || hCount == 0 || wCount == 0) continue;
+          const wPadded = tapPadded(wStart, kW, dilW, inW, padEndW);
+          const delta = load<f32>(o) / avgDivisor(divisorOverride, countIncludePad, dPadded * hPadded * wPadded, dCount * hCount * wCount);
+          for (let a = 0, d = dFirst; a < dCount; a++, d += dilD) {
+            for (let i = 0, h = hFirst; i < hCount; i++, h += dilH) {
+              for (let j = 0, w = wFirst; j < wCount; j++, w += dilW) {
+                const q = gp + (<usize>((d * inH + h) * inW + w) << 2);
+                store<f32>(q, load<f32>(q) + delta);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return 1;
+}

@@ -245,17 +245,33 @@ describe('the fast pooling kernels decline what they do not cover', () => {
   const g3 = poolGeometry('max_pool3d', 3, [1, 1, 4, 5, 6], { kernelSize: 2 });
   const g3flat = poolGeometry('max_pool3d', 3, [1, 1, 3, 5, 6], { kernelSize: [1, 2, 2] });
 
-  test('3-D average windows and more than one depth decline, outputs untouched (a separable sum would round differently)', () => {
-    for (const g of [g3, g3flat]) {
+  test('3-D average forward and backward (direct kernels) = reference, bit for bit', () => {
+    const rand = prng(6);
+    const cases: [number[], WindowOptions][] = [
+      [[1, 1, 4, 5, 6], { kernelSize: 2 }],
+      [[1, 1, 3, 5, 6], { kernelSize: [1, 2, 2] }],
+      [[2, 2, 7, 9, 13], { kernelSize: 3, stride: 2, padding: 1 }],
+      [[1, 2, 6, 8, 11], { kernelSize: [3, 2, 3], stride: [1, 2, 1], dilation: [2, 1, 2] }],
+      [[1, 3, 5, 7, 9], { kernelSize: 2, stride: 2, ceilMode: true }],
+      [[3, 5, 6, 7], { kernelSize: [2, 3, 3], stride: 1, padding: [1, 1, 0] }],
+    ];
+    for (const [shape, winOpts] of cases) {
+      const g = poolGeometry('avg_pool3d', 3, shape, winOpts);
       const n = g.planes * g.inD * g.inH * g.inW, m = g.planes * g.outD * g.outH * g.outW;
-      const x = values(prng(5), n, 'normal');
-      const out = new Float32Array(m).fill(7);
-      const opts = AVG_OPTIONS[0]!;
-      assert.equal(avg_pool_fwd__wasm_simd(x, g, opts, out), false);
-      assert.ok(out.every((v) => v === 7));
-      const gradIn = new Float32Array(n).fill(7);
-      assert.equal(avg_pool_bwd__wasm_simd(new Float32Array(m), g, opts, gradIn), false);
-      assert.ok(gradIn.every((v) => v === 7));
+      for (const opts of AVG_OPTIONS) {
+        for (const fill of FILLS) {
+          const x = values(rand, n, fill);
+          const ref = new Float32Array(m), fast = new Float32Array(m).fill(7);
+          avg_pool_fwd__ref(x, g, opts, ref);
+          assert.equal(avg_pool_fwd__wasm_simd(x, g, opts, fast), true, describeGeometry(g));
+          assertBitsEqual(fast, ref, `forward ${fill} ${JSON.stringify(opts)} ${describeGeometry(g)}`);
+          const gradOut = values(rand, m, fill), start = values(rand, n, 'normal');
+          const refIn = start.slice(), fastIn = start.slice();
+          avg_pool_bwd__ref(gradOut, g, opts, refIn);
+          assert.equal(avg_pool_bwd__wasm_simd(gradOut, g, opts, fastIn), true);
+          assertBitsEqual(fastIn, refIn, `backward ${fill} ${JSON.stringify(opts)} ${describeGeometry(g)}`);
+        }
+      }
     }
   });
 

@@ -14,8 +14,8 @@ import { kernels, withArgs, type KernelArg } from './loader.js';
 import { rangeTasks } from './split.js';
 
 /**
- * The wasm pooling kernels are 2-D: a 3-D window (depth taps, or more than one depth in or out)
- * declines until 3-D runs through them; 1-D and 2-D records have depth 1 and pass.
+ * Depth 1 (1-D and 2-D records): the 2-D kernels. Otherwise max pooling runs through the 2-D
+ * kernel and a depth step, average pooling through its direct 3-D kernels.
  */
 function covered2d(g: PoolGeometry): boolean {
   return g.kD === 1 && g.inD === 1 && g.outD === 1 && g.padD === 0 && g.padEndD === 0;
@@ -97,9 +97,26 @@ export function max_pool_bwd_k2s2__wasm_simd(gradOut: Float32Array, indices: Int
     }))));
 }
 
+/** The 3-D kernels' arguments after planes. */
+function args3d(g: PoolGeometry, opts: AvgOptions, divisor: number): number[] {
+  return [g.inD, g.inH, g.inW, g.outD, g.outH, g.outW, g.kD, g.kH, g.kW, g.sD, g.sH, g.sW, g.padD, g.padH, g.padW,
+    g.padEndD, g.padEndH, g.padEndW, g.dilD, g.dilH, g.dilW, opts.countIncludePad ? 1 : 0, divisor];
+}
+
+/** 3-D average pooling (avg_pool3d_fwd / avg_pool3d_bwd: a direct 3-D window, depth loop outside). */
+function avg_pool3d(fn: 'avg_pool3d_fwd' | 'avg_pool3d_bwd', src: Float32Array, srcPlane: number, dst: Float32Array, dstPlane: number,
+  g: PoolGeometry, opts: AvgOptions, divisor: number): boolean {
+  const dstArg = fn === 'avg_pool3d_fwd' ? { out: dst.subarray(0, g.planes * dstPlane) } : { inout: dst.subarray(0, g.planes * dstPlane) };
+  return withArgs([{ in: src.subarray(0, g.planes * srcPlane) }, dstArg], (_, [sp, dp]) =>
+    runTasks(rangeTasks(g.planes, 4 * (srcPlane + dstPlane), (p, planes) => ({
+      fn, args: [sp! + p * srcPlane * 4, dp! + p * dstPlane * 4, planes, ...args3d(g, opts, divisor)],
+    }))));
+}
+
 export function avg_pool_fwd__wasm_simd(x: Float32Array, g: PoolGeometry, opts: AvgOptions, out: Float32Array): boolean {
   const divisor = divisorArg(opts);
-  if (!covered2d(g) || divisor === undefined) return false;
+  if (divisor === undefined) return false;
+  if (!covered2d(g)) return avg_pool3d('avg_pool3d_fwd', x, g.inD * g.inH * g.inW, out, g.outD * g.outH * g.outW, g, opts, divisor);
   const inPlane = g.inH * g.inW, outPlane = g.outH * g.outW;
   return withArgs([{ in: x.subarray(0, g.planes * inPlane) }, { out }], (_, [xp, op]) =>
     runTasks(rangeTasks(g.planes, planeBytes(inPlane, outPlane, false), (p, planes) => ({
@@ -111,7 +128,8 @@ export function avg_pool_fwd__wasm_simd(x: Float32Array, g: PoolGeometry, opts: 
 
 export function avg_pool_bwd__wasm_simd(gradOut: Float32Array, g: PoolGeometry, opts: AvgOptions, gradIn: Float32Array): boolean {
   const divisor = divisorArg(opts);
-  if (!covered2d(g) || divisor === undefined) return false;
+  if (divisor === undefined) return false;
+  if (!covered2d(g)) return avg_pool3d('avg_pool3d_bwd', gradOut, g.outD * g.outH * g.outW, gradIn, g.inD * g.inH * g.inW, g, opts, divisor);
   const k0 = kernels();
   if (k0 === undefined) return false;
   const inPlane = g.inH * g.inW, outPlane = g.outH * g.outW;
