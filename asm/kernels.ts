@@ -1395,14 +1395,21 @@ export function max_pool_depth(t: usize, ti: usize, out: usize, indices: usize, 
 // kernels' rules with a depth loop outside — taps summed from +0 in (d, h, w) order, divided by
 // the padded or valid tap count or the override; a window without a valid tap gives +0.
 
+@inline function avg3dCovered(planes: i32, inD: i32, inH: i32, inW: i32, outD: i32, outH: i32, outW: i32,
+  kD: i32, kH: i32, kW: i32, sD: i32, sH: i32, sW: i32, padD: i32, padH: i32, padW: i32,
+  padEndD: i32, padEndH: i32, padEndW: i32, dilD: i32, dilH: i32, dilW: i32, divisorOverride: i32): bool {
+  return planes >= 0 && min(min(inD, inH), min(inW, outD)) >= 1 && min(min(outH, outW), min(kD, kH)) >= 1 && kW >= 1 &&
+    min(min(sD, sH), min(sW, dilD)) >= 1 && min(dilH, dilW) >= 1 && min(min(padD, padH), min(padW, padEndD)) >= 0 &&
+    min(padEndH, padEndW) >= 0 && <i64>kD * <i64>kH <= (1 << 24) && divisorFits(divisorOverride, kD * kH, kW);
+}
+
 export function avg_pool3d_fwd(
   x: usize, out: usize, planes: i32, inD: i32, inH: i32, inW: i32, outD: i32, outH: i32, outW: i32,
   kD: i32, kH: i32, kW: i32, sD: i32, sH: i32, sW: i32, padD: i32, padH: i32, padW: i32,
   padEndD: i32, padEndH: i32, padEndW: i32, dilD: i32, dilH: i32, dilW: i32, countIncludePad: i32, divisorOverride: i32,
 ): i32 {
-  if (planes < 0 || inD < 1 || inH < 1 || inW < 1 || outD < 1 || outH < 1 || outW < 1 || kD < 1 || kH < 1 || kW < 1 ||
-      sD < 1 || sH < 1 || sW < 1 || dilD < 1 || dilH < 1 || dilW < 1 || padD < 0 || padH < 0 || padW < 0 ||
-      padEndD < 0 || padEndH < 0 || padEndW < 0 || <i64>kD * <i64>kH > (1 << 24) || !divisorFits(divisorOverride, kD * kH, kW)) return 0;
+  if (!avg3dCovered(planes, inD, inH, inW, outD, outH, outW, kD, kH, kW, sD, sH, sW, padD, padH, padW,
+      padEndD, padEndH, padEndW, dilD, dilH, dilW, divisorOverride)) return 0;
   const inPlane = <usize>inD * <usize>inH * <usize>inW;
   const owLo = min<i32>(interiorLo(padW, sW), outW);
   const owHi = max<i32>(interiorHi(inW, kW, dilW, padW, sW, outW), owLo);
@@ -1468,9 +1475,8 @@ export function avg_pool3d_bwd(
   kD: i32, kH: i32, kW: i32, sD: i32, sH: i32, sW: i32, padD: i32, padH: i32, padW: i32,
   padEndD: i32, padEndH: i32, padEndW: i32, dilD: i32, dilH: i32, dilW: i32, countIncludePad: i32, divisorOverride: i32,
 ): i32 {
-  if (planes < 0 || inD < 1 || inH < 1 || inW < 1 || outD < 1 || outH < 1 || outW < 1 || kD < 1 || kH < 1 || kW < 1 ||
-      sD < 1 || sH < 1 || sW < 1 || dilD < 1 || dilH < 1 || dilW < 1 || padD < 0 || padH < 0 || padW < 0 ||
-      padEndD < 0 || padEndH < 0 || padEndW < 0 || <i64>kD * <i64>kH > (1 << 24) || !divisorFits(divisorOverride, kD * kH, kW)) return 0;
+  if (!avg3dCovered(planes, inD, inH, inW, outD, outH, outW, kD, kH, kW, sD, sH, sW, padD, padH, padW,
+      padEndD, padEndH, padEndW, dilD, dilH, dilW, divisorOverride)) return 0;
   const inPlane = <usize>inD * <usize>inH * <usize>inW;
   let o: usize = gradOut;
   for (let p = 0; p < planes; p++) {
