@@ -1,7 +1,9 @@
+import { result } from '../autograd/function.js';
 import { check, show } from '../errors.js';
-import { abs, mul, pow, relu, sign } from '../ops/elementwise.js';
+import { lp_pool_bwd, lp_pool_fwd } from '../kernels/lp.js';
+import { numel } from '../tensor/shape.js';
+import { emptyFloat32 } from '../tensor/storage.js';
 import { floatData, type Tensor } from '../tensor/tensor.js';
-import { avgPoolGeometry } from './avg_pool.js';
 import { poolGeometry, type WindowOptions } from './geometry.js';
 
 export interface LpPoolOptions extends WindowOptions {
@@ -15,25 +17,29 @@ export interface LpPoolOptions extends WindowOptions {
 }
 
 /**
- * Power-average pooling, composed from differentiable ops exactly as PyTorch composes it
- * (torch/nn/functional.py `lp_pool2d`), so gradients — including at zero — route the same.
- * `padding` and `dilation` are poolkit extensions (ONNX LpPool has them).
+ * Power-average pooling as PyTorch composes it (torch/nn/functional.py `lp_pool2d`):
+ * `pow(sign(a)·relu(|a|)·kernelVolume, 1/p)` with `a = avg_pool(pow(x, p))`, or with `trueNorm`
+ * `pow(sum_pool(pow(|x|, p)), 1/p)` — one op whose kernels (src/kernels/ref/lp.ts) run every float32
+ * step of that chain of elementwise ops, so values and gradients — at zero, NaN and infinities
+ * too — are the composed chain's bit for bit (test/parity/lp.test.ts). `padding` and `dilation`
+ * are poolkit extensions (ONNX LpPool has them).
  */
 function lpPoolNd(nd: 1 | 2 | 3, x: Tensor, normType: number, opts: LpPoolOptions): Tensor {
   const op = `lp_pool${nd}d`;
-  floatData(op, x);
+  const xs = floatData(op, x);
   check(typeof normType === 'number' && Number.isFinite(normType) && normType > 0, op, 'normType',
     () => `norm_type must be a positive finite number, but got ${show(normType)}`, normType);
   const g = poolGeometry(op, nd, x.shape, opts);
   const trueNorm = opts.trueNorm ?? false;
   check(typeof trueNorm === 'boolean', op, 'trueNorm', () => `trueNorm must be a boolean, but got ${show(trueNorm)}`, trueNorm);
-  if (trueNorm) {
-    const sums = avgPoolGeometry(pow(abs(x), normType), g, { countIncludePad: true, divisorOverride: 1 });
-    return pow(sums, 1 / normType);
-  }
-  const avg = avgPoolGeometry(pow(x, normType), g, { countIncludePad: true, divisorOverride: undefined });
-  const kernelVolume = g.kD * g.kH * g.kW;
-  return pow(mul(mul(sign(avg), relu(abs(avg))), kernelVolume), 1 / normType);
+  const lp = { normType, trueNorm };
+  const out = emptyFloat32(numel(g.outputShape));
+  lp_pool_fwd(xs, g, lp, out);
+  return result(out, g.outputShape, op, [x], (gradOut) => {
+    const gradIn = emptyFloat32(xs.length);
+    lp_pool_bwd(xs, gradOut, g, lp, gradIn);
+    return [gradIn];
+  });
 }
 
 /** 1-D power-average pooling. `lpPool1d(x, 2, { kernelSize: 3, stride: 2 })` */

@@ -2,11 +2,11 @@
 //
 //     y = pow(mul(mul(sign(a), relu(abs(a))), kernelVolume), 1/p),  a = avg_pool(pow(x, p))
 //
-// with countIncludePad, or with `trueNorm` y = pow(sum_pool(pow(abs(x), p)), 1/p), fused into one
-// pass — every float32 step of the composed ops (src/ops/elementwise.ts, avg_pool_*__ref in
-// ./pool.ts) in the same order, so values and gradients (zeros, −0, NaN, ±Infinity included) are
-// the composed chain's bit for bit, as test/parity/lp.test.ts proves against the chain itself.
-// Backward recomputes each window's `a` from the input instead of keeping it from the forward.
+// with countIncludePad, or with `trueNorm` y = pow(sum_pool(pow(abs(x), p)), 1/p), fused into
+// passes over typed arrays — every float32 step of the composed ops (src/ops/elementwise.ts,
+// avg_pool_*__ref in ./pool.ts) in the same order, so values and gradients (zeros, −0, NaN,
+// ±Infinity included) are the composed chain's bit for bit, as test/parity/lp.test.ts proves
+// against the chain itself. Backward recomputes each window's `a` from the input.
 
 import type { PoolGeometry } from '../../pool/geometry.js';
 import { windowTaps, type Taps } from './pool.js';
@@ -24,11 +24,16 @@ function sgn(v: number): number {
   return v > 0 ? 1 : v < 0 ? -1 : 0;
 }
 
+/** As `relu` (ATen clamp_min): negatives become 0, NaN and −0 pass. */
+function relu(v: number): number {
+  return v < 0 ? 0 : v;
+}
+
 /**
  * float32 power with ATen's special cases — the `powf` of src/ops/elementwise.ts (which kernels
  * may not import); the caller rounds the result to float32.
  */
-export function powf(v: number, e: number): number {
+function powf(v: number, e: number): number {
   switch (e) {
     case 2: return v * v;
     case 3: return f32(v * v) * v;
@@ -59,55 +64,65 @@ function taps3(g: PoolGeometry): [Taps, Taps, Taps] {
 }
 
 /**
- * The pooled value `a` of output `o`: the float32 sum of `pow(x, p)` (or `pow(|x|, p)`) over the
- * taps inside the input, from 0, over the divisor — the padded tap count (countIncludePad), or 1
- * for the true norm (divisorOverride 1). A window with no tap inside the input gives 0.
+ * The start offsets of the input rows of the windows at (p, od, oh) — their (d, h) taps inside the
+ * input, in row-major order — into `rows`; returns how many. A window's taps are then
+ * `rows[r] + w` for its W taps w, as in the loops of ./pool.ts.
  */
-function pooled(x: Float32Array, base: number, g: PoolGeometry, t: [Taps, Taps, Taps], od: number, oh: number, ow: number, lp: LpOptions, e: number): number {
-  const [tD, tH, tW] = t;
-  if (tD.count[od]! * tH.count[oh]! * tW.count[ow]! === 0) return 0;
-  let sum = 0;
-  for (let i = 0, d = tD.first[od]!; i < tD.count[od]!; i++, d += g.dilD) {
-    for (let j = 0, h = tH.first[oh]!; j < tH.count[oh]!; j++, h += g.dilH) {
-      for (let k = 0, w = tW.first[ow]!; k < tW.count[ow]!; k++, w += g.dilW) {
-        const v = x[base + (d * g.inH + h) * g.inW + w]!;
-        sum = f32(sum + f32(powf(lp.trueNorm ? Math.abs(v) : v, e)));
-      }
-    }
-  }
-  return f32(sum / divisor(t, od, oh, ow, lp));
-}
-
-function divisor(t: [Taps, Taps, Taps], od: number, oh: number, ow: number, lp: LpOptions): number {
-  return lp.trueNorm ? 1 : t[0].padded[od]! * t[1].padded[oh]! * t[2].padded[ow]!;
-}
-
-export function lp_pool_fwd__ref(x: Float32Array, g: PoolGeometry, lp: LpOptions, out: Float32Array): void {
-  const t = taps3(g);
-  const { e, ei } = exponents(lp);
-  const kv = f32(g.kD * g.kH * g.kW);
+function windowRows(g: PoolGeometry, tD: Taps, tH: Taps, p: number, od: number, oh: number, rows: Int32Array): number {
   const inPlane = g.inD * g.inH * g.inW;
+  let nRows = 0;
+  for (let i = 0, d = tD.first[od]!; i < tD.count[od]!; i++, d += g.dilD) {
+    for (let j = 0, h = tH.first[oh]!; j < tH.count[oh]!; j++, h += g.dilH) rows[nRows++] = p * inPlane + (d * g.inH + h) * g.inW;
+  }
+  return nRows;
+}
+
+/**
+ * The pooled value `a` of every output: the float32 sum of `pow(x, p)` (or `pow(|x|, p)`) over the
+ * taps inside the input, from 0, over the divisor — the padded tap count (countIncludePad), or 1
+ * for the true norm (divisorOverride 1); a window with no tap inside the input gives 0 (as
+ * avg_pool_fwd__ref).
+ */
+function pooled(x: Float32Array, g: PoolGeometry, lp: LpOptions, a: Float32Array): void {
+  const [tD, tH, tW] = taps3(g);
+  const { e } = exponents(lp);
+  const rows = new Int32Array(g.kD * g.kH);
+  const dilW = g.dilW;
   let o = 0;
   for (let p = 0; p < g.planes; p++) {
     for (let od = 0; od < g.outD; od++) {
       for (let oh = 0; oh < g.outH; oh++) {
+        const nRows = windowRows(g, tD, tH, p, od, oh, rows);
+        const paddedDH = tD.padded[od]! * tH.padded[oh]!;
         for (let ow = 0; ow < g.outW; ow++, o++) {
-          const a = pooled(x, p * inPlane, g, t, od, oh, ow, lp, e);
-          if (lp.trueNorm) {
-            out[o] = powf(a, ei);
-          } else {
-            const m1 = f32(sgn(a) * relu(Math.abs(a)));
-            out[o] = powf(f32(m1 * kv), ei);
+          const first = tW.first[ow]!, count = tW.count[ow]!;
+          if (nRows * count === 0) {
+            a[o] = 0;
+            continue;
           }
+          let sum = 0;
+          for (let r = 0; r < nRows; r++) {
+            for (let k = 0, at = rows[r]! + first; k < count; k++, at += dilW) {
+              const v = x[at]!;
+              sum = f32(sum + f32(powf(lp.trueNorm ? Math.abs(v) : v, e)));
+            }
+          }
+          a[o] = sum / (lp.trueNorm ? 1 : paddedDH * tW.padded[ow]!);
         }
       }
     }
   }
 }
 
-/** As `relu` (ATen clamp_min): negatives become 0, NaN and −0 pass. */
-function relu(v: number): number {
-  return v < 0 ? 0 : v;
+export function lp_pool_fwd__ref(x: Float32Array, g: PoolGeometry, lp: LpOptions, out: Float32Array): void {
+  pooled(x, g, lp, out);
+  const { ei } = exponents(lp);
+  const kv = f32(g.kD * g.kH * g.kW);
+  const m = g.planes * g.outD * g.outH * g.outW;
+  for (let o = 0; o < m; o++) {
+    const a = out[o]!;
+    out[o] = lp.trueNorm ? powf(a, ei) : powf(f32(f32(sgn(a) * relu(Math.abs(a))) * kv), ei);
+  }
 }
 
 /**
@@ -116,45 +131,43 @@ function relu(v: number): number {
  * input element — reached by a window or not — times `pow(x, p)`'s derivative (and `abs`'s).
  */
 export function lp_pool_bwd__ref(x: Float32Array, gradOut: Float32Array, g: PoolGeometry, lp: LpOptions, gradIn: Float32Array): void {
-  const t = taps3(g);
-  const [tD, tH, tW] = t;
   const { e, ei } = exponents(lp);
   const kv = f32(g.kD * g.kH * g.kW);
-  const inPlane = g.inD * g.inH * g.inW;
-  gradIn.fill(0, 0, g.planes * inPlane);
+  const a = new Float32Array(g.planes * g.outD * g.outH * g.outW);
+  pooled(x, g, lp, a);
+  const n = g.planes * g.inD * g.inH * g.inW;
+  gradIn.fill(0, 0, n);
+  const [tD, tH, tW] = taps3(g);
+  const rows = new Int32Array(g.kD * g.kH);
+  const dilW = g.dilW;
   let o = 0;
   for (let p = 0; p < g.planes; p++) {
-    const base = p * inPlane;
     for (let od = 0; od < g.outD; od++) {
       for (let oh = 0; oh < g.outH; oh++) {
+        const nRows = windowRows(g, tD, tH, p, od, oh, rows);
+        const paddedDH = tD.padded[od]! * tH.padded[oh]!;
         for (let ow = 0; ow < g.outW; ow++, o++) {
-          if (tD.count[od]! * tH.count[oh]! * tW.count[ow]! === 0) continue;
-          const a = pooled(x, base, g, t, od, oh, ow, lp, e);
+          const first = tW.first[ow]!, count = tW.count[ow]!;
+          if (nRows * count === 0) continue;
           let gradA: number;
           if (lp.trueNorm) {
-            gradA = powGrad(gradOut[o]!, a, ei);
+            gradA = powGrad(gradOut[o]!, a[o]!, ei);
           } else {
-            const s = sgn(a), r = relu(Math.abs(a));
-            const m2 = f32(f32(s * r) * kv);
-            const gradM1 = f32(powGrad(gradOut[o]!, m2, ei) * kv); // through pow, then mul by kv
+            const s = sgn(a[o]!), r = relu(Math.abs(a[o]!));
+            const gradM1 = f32(powGrad(gradOut[o]!, f32(f32(s * r) * kv), ei) * kv); // through pow, then mul by kv
             const gradR = f32(gradM1 * s); // mul(sign, relu): the relu side
             const gradAbs = r <= 0 ? 0 : gradR; // relu backward
             // abs backward, plus sign's zero gradient (which arrives first: 0 + g turns −0 into 0)
-            gradA = f32(0 + f32(gradAbs * sgn(a)));
+            gradA = f32(0 + f32(gradAbs * s));
           }
-          const delta = f32(gradA / divisor(t, od, oh, ow, lp));
-          for (let i = 0, d = tD.first[od]!; i < tD.count[od]!; i++, d += g.dilD) {
-            for (let j = 0, h = tH.first[oh]!; j < tH.count[oh]!; j++, h += g.dilH) {
-              for (let k = 0, w = tW.first[ow]!; k < tW.count[ow]!; k++, w += g.dilW) {
-                gradIn[base + (d * g.inH + h) * g.inW + w] += delta;
-              }
-            }
+          const delta = f32(gradA / (lp.trueNorm ? 1 : paddedDH * tW.padded[ow]!));
+          for (let r = 0; r < nRows; r++) {
+            for (let k = 0, at = rows[r]! + first; k < count; k++, at += dilW) gradIn[at] += delta;
           }
         }
       }
     }
   }
-  const n = g.planes * inPlane;
   for (let i = 0; i < n; i++) {
     const v = x[i]!;
     gradIn[i] = lp.trueNorm ? f32(powGrad(gradIn[i]!, Math.abs(v), e) * sgn(v)) : powGrad(gradIn[i]!, v, e);
