@@ -4,12 +4,18 @@
 // - the fused reference kernels = the composed chain, values and gradients, bit for bit (any NaN
 //   equals any NaN), on 1-D, 2-D and 3-D geometries, p ∈ {1, 2, 3, 1.5, 0.5}, both definitions,
 //   inputs with NaN, ±Infinity, −0 and ties, and gradients with them too;
-// - the op with the fast kernels on = the composed chain.
+// - the WebAssembly SIMD kernels = the fused reference, bit for bit, where they take the call
+//   (2-D and 1-D, p ∈ {0.5, 1, 2}), declining the rest with their outputs untouched;
+// - the op with the fast kernels on = the composed chain; and the same bits at 1 and 2 threads.
 
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 
+import '../../src/node.js'; // registers worker_threads, for the thread-count test at the end
+import { lp_pool_bwd__ref, lp_pool_fwd__ref, type LpOptions } from '../../src/kernels/ref/lp.js';
 import { setFastKernels } from '../../src/kernels/switch.js';
+import { lp_pool_bwd__wasm_simd, lp_pool_fwd__wasm_simd } from '../../src/kernels/wasm/lp.js';
+import { kernels, memoryIsShared, wasmSimdAvailable } from '../../src/kernels/wasm/loader.js';
 import { abs, mul, pow, relu, sign } from '../../src/ops/elementwise.js';
 import { avgPoolGeometry } from '../../src/pool/avg_pool.js';
 import { poolGeometry, type PoolGeometry, type WindowOptions } from '../../src/pool/geometry.js';
@@ -17,6 +23,7 @@ import { lpPool1d, lpPool2d, lpPool3d, type LpPoolOptions } from '../../src/pool
 import { tensor, zeros } from '../../src/tensor/create.js';
 import { scope } from '../../src/tensor/scope.js';
 import { Tensor } from '../../src/tensor/tensor.js';
+import { activeThreads, setNumThreads } from '../../src/threads/pool.js';
 import { rng as prng } from '../helpers/gradcheck.js';
 import { assertBitsEqual, int, values, type Fill } from '../helpers/parity.js';
 
@@ -98,6 +105,7 @@ const EDGE_CASES: Case[] = [
 ];
 
 const NORMS = [1, 2, 3, 1.5, 0.5];
+const WASM_NORMS = [1, 2, 0.5];
 
 /**
  * Input values: those of the pooling suites, positive ones (fractional p gives NaN below zero),
@@ -179,6 +187,78 @@ describe('the fused reference = the composed chain of ops, bit for bit', () => {
   });
 });
 
+describe('Lp pooling: wasm SIMD = fused reference, bit for bit', { skip: !wasmSimdAvailable() && 'no WebAssembly SIMD here' }, () => {
+  const cases2d = [...EDGE_CASES.filter((c) => c.nd !== 3), ...randomCases(20260402, 260, [1, 2, 2, 2, 2])];
+
+  for (const trueNorm of [false, true]) {
+    test(`forward and backward, 1-D and 2-D, p ∈ {${WASM_NORMS.join(', ')}}${trueNorm ? ', trueNorm' : ''}`, () => {
+      const rand = prng(trueNorm ? 21 : 20);
+      for (const [ci, c] of cases2d.entries()) {
+        const g = geometryOf(c);
+        const n = g.planes * g.inH * g.inW, m = g.planes * g.outH * g.outW;
+        for (const p of WASM_NORMS) {
+          const lp: LpOptions = { normType: p, trueNorm };
+          for (const fill of FILLS) {
+            const what = `case ${ci} p=${p} ${fill} ${describeCase(c)}`;
+            const x = inputValues(rand, n, fill);
+            const ref = new Float32Array(m);
+            lp_pool_fwd__ref(x, g, lp, ref);
+            const fast = new Float32Array(m).fill(7);
+            assert.equal(lp_pool_fwd__wasm_simd(x, g, lp, fast), true, `forward declined ${what}`);
+            assertBitsEqual(fast, ref, `forward, ${what}`);
+
+            const gradOut = values(rand, m, (ci + fill.length) % 3 === 0 ? 'special' : 'normal');
+            const gRef = new Float32Array(n).fill(7);
+            lp_pool_bwd__ref(x, gradOut, g, lp, gRef);
+            const gFast = new Float32Array(n).fill(7); // every element must be written
+            assert.equal(lp_pool_bwd__wasm_simd(x, gradOut, g, lp, gFast), true, `backward declined ${what}`);
+            assertBitsEqual(gFast, gRef, `gradient, ${what}`);
+          }
+        }
+      }
+    });
+  }
+
+  test('exponents float32 cannot tell from 0.5, 1 and 2 take the fast path too', () => {
+    const c = EDGE_CASES[0]!, g = geometryOf(c);
+    const n = g.planes * g.inH * g.inW, m = g.planes * g.outH * g.outW;
+    const x = inputValues(prng(22), n, 'normal');
+    for (const p of [2 + 1e-12, 1 - 1e-12]) {
+      const lp = { normType: p, trueNorm: false };
+      const ref = new Float32Array(m), fast = new Float32Array(m);
+      lp_pool_fwd__ref(x, g, lp, ref);
+      assert.equal(lp_pool_fwd__wasm_simd(x, g, lp, fast), true);
+      assertBitsEqual(fast, ref, `p=${p}`);
+    }
+  });
+
+  test('other exponents and 3-D windows decline, outputs untouched', () => {
+    const g2 = geometryOf(EDGE_CASES[0]!);
+    const g3 = poolGeometry('lp_pool3d', 3, [1, 1, 4, 5, 6], { kernelSize: 2 });
+    const g3flat = poolGeometry('lp_pool3d', 3, [1, 1, 3, 5, 6], { kernelSize: [1, 2, 2] });
+    const declined: [PoolGeometry, number][] = [[g2, 3], [g2, 1.5], [g2, 4], [g2, 0.25], [g2, 2.001], [g3, 2], [g3flat, 1]];
+    for (const [g, p] of declined) {
+      for (const trueNorm of [false, true]) {
+        const lp = { normType: p, trueNorm };
+        const n = g.planes * g.inD * g.inH * g.inW, m = g.planes * g.outD * g.outH * g.outW;
+        const out = new Float32Array(m).fill(7);
+        assert.equal(lp_pool_fwd__wasm_simd(new Float32Array(n), g, lp, out), false, `forward p=${p} ${g.op}`);
+        assert.ok(out.every((v) => v === 7));
+        const gradIn = new Float32Array(n).fill(7);
+        assert.equal(lp_pool_bwd__wasm_simd(new Float32Array(n), new Float32Array(m), g, lp, gradIn), false, `backward p=${p} ${g.op}`);
+        assert.ok(gradIn.every((v) => v === 7));
+      }
+    }
+  });
+
+  test('the raw kernels decline nonsense arguments instead of reading out of bounds', () => {
+    const k = kernels() as unknown as Record<string, (...a: number[]) => number>;
+    assert.equal(k.lp_pool2d_fwd!(0, 0, 1, 4, 4, 2, 2, 2, 2, 0, 2, 0, 0, 0, 0, 1, 1, 0, 4), 0); // stride 0
+    assert.equal(k.lp_pool2d_fwd!(0, 0, 1, 4, 4, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 1, 1, 0, 3), 0); // p = 1.5
+    assert.equal(k.lp_pool2d_bwd!(0, 0, 0, 0, 1, 4, 4, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0, 1, 0, 4), 0); // dilation 0
+  });
+});
+
 describe('lpPool with the fast kernels on = the composed chain', () => {
   test('1-D, 2-D and 3-D ops, inside a scope (storage in the kernels\' memory) and outside', () => {
     const rand = prng(30);
@@ -207,6 +287,33 @@ describe('lpPool with the fast kernels on = the composed chain', () => {
           assertBitsEqual(gs, gc, `gradient in a scope, ${what}`);
         }
       }
+    }
+  });
+});
+
+describe('the same bits at 1 and 2 threads', { skip: !memoryIsShared() && 'no shared WebAssembly memory here' }, () => {
+  after(() => setNumThreads(1));
+
+  test('forward and backward split by planes', async () => {
+    const shape = [4, 16, 40, 40];
+    const xs = inputValues(prng(40), 4 * 16 * 40 * 40, 'special');
+    const gs = values(prng(41), 4 * 16 * 20 * 20, 'normal');
+    const once = (p: number, trueNorm: boolean): Float32Array[] => scope(() => {
+      const x = zeros(shape, { requiresGrad: true });
+      x.data.set(xs);
+      const y = lpPool2d(x, p, { kernelSize: 2, stride: 2, trueNorm });
+      y.backward(new Tensor(gs.slice(0, y.size), y.shape));
+      return [(y.data as Float32Array).slice(), x.grad!.data.slice()];
+    });
+    for (const [p, trueNorm] of [[2, false], [1, true], [3, false]] as const) {
+      setNumThreads(1);
+      const one = once(p, trueNorm);
+      setNumThreads(2);
+      once(p, trueNorm); // the first split spawns the worker
+      for (let i = 0; i < 500 && activeThreads() < 2; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(activeThreads(), 2, 'the worker did not start');
+      const two = once(p, trueNorm);
+      one.forEach((a, i) => assertBitsEqual(two[i]!, a, `p=${p} trueNorm=${trueNorm} output ${i}`));
     }
   });
 });
