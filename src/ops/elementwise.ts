@@ -2,6 +2,7 @@ import { result } from '../autograd/function.js';
 import { check, fmtShape } from '../errors.js';
 import { sameShape } from '../tensor/shape.js';
 import { relu_bwd, relu_fwd } from '../kernels/elementwise.js';
+import { powf } from '../kernels/ref/elementwise.js';
 import { floatData, Tensor } from '../tensor/tensor.js';
 import { emptyFloat32, zerosFloat32 } from '../tensor/storage.js';
 
@@ -108,19 +109,6 @@ export function pow(x: Tensor, exponent: number): Tensor {
   check(typeof exponent === 'number', 'pow', 'exponent', () => `exponent must be a number, but got ${typeof exponent}`);
   const e = f32(exponent);
   return unary('pow', x, (v) => powf(v, e), (g, v) => (e === 0 ? 0 : g * f32(e * f32(powf(v, f32(e - 1))))));
-}
-
-/** float32 power with ATen's special cases (pow_tensor_scalar_optimized_kernel). */
-export function powf(v: number, e: number): number {
-  switch (e) {
-    case 2: return v * v;
-    case 3: return f32(v * v) * v;
-    case 0.5: return Math.sqrt(v);
-    case -0.5: return 1 / f32(Math.sqrt(v));
-    case -1: return 1 / v;
-    case -2: return 1 / f32(v * v);
-    default: return Math.pow(v, e);
-  }
 }
 
 /** Sum of all elements, as a one-element tensor of shape `[]`. */

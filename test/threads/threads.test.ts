@@ -67,7 +67,7 @@ describe('the same bits at 1 and 2 threads', { skip: !shared && 'no shared WebAs
   }
 
   test('max and avg pooling, forward and backward, split by planes', async () => {
-    const x = filled([8, 16, 40, 40], 1, true);
+    const x = filled([8, 16, 64, 64], 1, true); // 3 MB: big enough to be split
     for (const [name, pool] of [['max', maxPool2d], ['avg', avgPool2d]] as const) {
       await same(name, () => {
         x.grad = null;

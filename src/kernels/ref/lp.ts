@@ -10,6 +10,7 @@
 
 import type { PoolGeometry } from '../../pool/geometry.js';
 import { windowTaps, type Taps } from './pool.js';
+import { powf } from './elementwise.js';
 
 const f32 = Math.fround;
 
@@ -27,22 +28,6 @@ function sgn(v: number): number {
 /** As `relu` (ATen clamp_min): negatives become 0, NaN and −0 pass. */
 function relu(v: number): number {
   return v < 0 ? 0 : v;
-}
-
-/**
- * float32 power with ATen's special cases — the `powf` of src/ops/elementwise.ts (which kernels
- * may not import); the caller rounds the result to float32.
- */
-function powf(v: number, e: number): number {
-  switch (e) {
-    case 2: return v * v;
-    case 3: return f32(v * v) * v;
-    case 0.5: return Math.sqrt(v);
-    case -0.5: return 1 / f32(Math.sqrt(v));
-    case -1: return 1 / v;
-    case -2: return 1 / f32(v * v);
-    default: return Math.pow(v, e);
-  }
 }
 
 /** `pow`'s backward (derivatives.yaml): `g · e · v^(e − 1)` in float32, and 0 when the exponent is 0. */

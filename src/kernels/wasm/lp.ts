@@ -7,12 +7,9 @@ import type { PoolGeometry } from '../../pool/geometry.js';
 import { runTasks } from '../../threads/pool.js';
 import type { LpOptions } from '../ref/lp.js';
 import { kernels, withArgs } from './loader.js';
+import { covered2d } from './pool.js';
 import { rangeTasks } from './split.js';
 
-/** The kernels are 2-D: a 3-D window (depth taps, or more than one depth in or out) declines; 1-D and 2-D pass. */
-function covered2d(g: PoolGeometry): boolean {
-  return g.kD === 1 && g.inD === 1 && g.outD === 1 && g.padD === 0 && g.padEndD === 0;
-}
 
 /**
  * The norm doubled (1, 2 or 4) when both exponents the reference uses, float32 `p` and `1/p`,

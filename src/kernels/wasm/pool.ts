@@ -17,7 +17,7 @@ import { rangeTasks } from './split.js';
  * Depth 1 (1-D and 2-D records): the 2-D kernels. Otherwise max pooling runs through the 2-D
  * kernel and a depth step, average pooling through its direct 3-D kernels.
  */
-function covered2d(g: PoolGeometry): boolean {
+export function covered2d(g: PoolGeometry): boolean {
   return g.kD === 1 && g.inD === 1 && g.outD === 1 && g.padD === 0 && g.padEndD === 0;
 }
 

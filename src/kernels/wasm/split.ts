@@ -3,7 +3,7 @@
 import { activeThreads, type Task } from '../../threads/pool.js';
 
 /** Calls that move fewer bytes than this stay whole: a hand-off costs more than it saves. */
-const SPLIT_MIN_BYTES = 1 << 18;
+const SPLIT_MIN_BYTES = 1 << 21;
 
 /**
  * Independent items (planes of a pooling, images of a batch) cut into one contiguous range per
