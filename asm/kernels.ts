@@ -399,6 +399,51 @@ export function max_pool2d_bwd_k2s2(gradOut: usize, indices: usize, gradIn: usiz
 }
 
 /**
+ * The backward of k2s2 average pooling over whole windows (no padding, floor mode: the windows
+ * tile the input), writing every element of gradIn — +0 + gradOut / divisor over each window
+ * (the reference's add onto zeros), +0 in an odd last row or column.
+ */
+export function avg_pool2d_bwd_k2s2(gradOut: usize, gradIn: usize, planes: i32, inH: i32, inW: i32, outH: i32, outW: i32, divisor: i32): i32 {
+  if (planes < 0 || outH < 0 || outW < 0 || inH < 2 * outH || inW < 2 * outW || inH > 2 * outH + 1 || inW > 2 * outW + 1 ||
+      divisor == 0 || !divisorFits(divisor, 1, 1)) return 0;
+  const zero = f32x4.splat(0), div = f32x4.splat(<f32>divisor);
+  const inPlane = inH * inW;
+  let go = gradOut;
+  for (let p = 0; p < planes; p++) {
+    const gp = gradIn + ((<usize>p * <usize>inPlane) << 2);
+    for (let oh = 0; oh < outH; oh++) {
+      const row0 = gp + (<usize>(2 * oh * inW) << 2);
+      const row1 = row0 + (<usize>inW << 2);
+      for (let ow = 0; ow < outW; ow += 4) {
+        const d = f32x4.add(zero, f32x4.div(v128.load(go + (<usize>ow << 2)), div));
+        const lo = v128.shuffle<f32>(d, d, 0, 0, 1, 1), hi = v128.shuffle<f32>(d, d, 2, 2, 3, 3);
+        const q0 = row0 + (<usize>(2 * ow) << 2), q1 = row1 + (<usize>(2 * ow) << 2);
+        const n = outW - ow;
+        if (n >= 4) {
+          v128.store(q0, lo); v128.store(q0, hi, 16);
+          v128.store(q1, lo); v128.store(q1, hi, 16);
+        } else {
+          // The last 1–3 windows (gradOut read within its plane or the slack): 2·n columns.
+          if (n >= 2) {
+            v128.store(q0, lo); v128.store(q1, lo);
+            if (n == 3) { v128.store64_lane(q0 + 16, hi, 0); v128.store64_lane(q1 + 16, hi, 0); }
+          } else {
+            v128.store64_lane(q0, lo, 0); v128.store64_lane(q1, lo, 0);
+          }
+        }
+      }
+      go += <usize>outW << 2;
+      if (inW > 2 * outW) {
+        store<f32>(row0 + (<usize>(inW - 1) << 2), 0);
+        store<f32>(row1 + (<usize>(inW - 1) << 2), 0);
+      }
+    }
+    if (inH > 2 * outH) zeroF32(gp + (<usize>((inH - 1) * inW) << 2), inW);
+  }
+  return 1;
+}
+
+/**
  * The backward of every max-style pooling: per plane, gradIn[index] += gradOut, in output order
  * (so overlapping windows accumulate exactly as the reference); out-of-plane indices are skipped.
  */

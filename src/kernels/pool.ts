@@ -9,7 +9,7 @@ import {
 import { fastKernels } from './switch.js';
 import {
   adaptive_avg_pool_bwd_uniform__wasm_simd, adaptive_max_pool_bwd_k2__wasm_simd, adaptive_avg_pool_bwd__wasm_simd, adaptive_avg_pool_fwd__wasm_simd, adaptive_max_pool_fwd__wasm_simd,
-  avg_pool_bwd__wasm_simd, avg_pool_fwd__wasm_simd, max_pool_bwd__wasm_simd, max_pool_bwd_k2s2__wasm_simd, max_pool_fwd__wasm_simd,
+  avg_pool_bwd__wasm_simd, avg_pool_bwd_k2s2__wasm_simd, avg_pool_fwd__wasm_simd, max_pool_bwd__wasm_simd, max_pool_bwd_k2s2__wasm_simd, max_pool_fwd__wasm_simd,
 } from './wasm/pool.js';
 
 /** Max pooling forward; `indices` null when no backward will need them (values only, faster). */
@@ -35,6 +35,13 @@ export function max_pool_bwd_into(gradOut: Float32Array, indices: Int32Array, g:
 
 export function avg_pool_fwd(x: Float32Array, g: PoolGeometry, opts: AvgOptions, out: Float32Array): void {
   if (!(fastKernels() && avg_pool_fwd__wasm_simd(x, g, opts, out))) avg_pool_fwd__ref(x, g, opts, out);
+}
+
+/** Average pooling backward into `gradIn`, which need not be zeroed (whole k2s2 windows write it all). */
+export function avg_pool_bwd_into(gradOut: Float32Array, g: PoolGeometry, opts: AvgOptions, gradIn: Float32Array): void {
+  if (fastKernels() && avg_pool_bwd_k2s2__wasm_simd(gradOut, g, opts, gradIn)) return;
+  gradIn.fill(0);
+  avg_pool_bwd(gradOut, g, opts, gradIn);
 }
 
 export function avg_pool_bwd(gradOut: Float32Array, g: PoolGeometry, opts: AvgOptions, gradIn: Float32Array): void {

@@ -1,11 +1,11 @@
 import { result } from '../autograd/function.js';
 import { check, show } from '../errors.js';
-import { avg_pool_bwd, avg_pool_fwd } from '../kernels/pool.js';
+import { avg_pool_bwd_into, avg_pool_fwd } from '../kernels/pool.js';
 import type { AvgOptions } from '../kernels/ref/pool.js';
 import { numel } from '../tensor/shape.js';
 import { floatData, type Tensor } from '../tensor/tensor.js';
 import { poolGeometry, type PoolGeometry, type WindowOptions } from './geometry.js';
-import { emptyFloat32, zerosFloat32 } from '../tensor/storage.js';
+import { emptyFloat32 } from '../tensor/storage.js';
 
 export interface AvgPoolOptions extends WindowOptions {
   /** Count padded taps in the divisor (never the ceil-mode overhang). Default true, as PyTorch. */
@@ -33,8 +33,8 @@ export function avgPoolGeometry(x: Tensor, g: PoolGeometry, avg: AvgOptions): Te
   const out = emptyFloat32(numel(g.outputShape));
   avg_pool_fwd(xs, g, avg, out);
   return result(out, g.outputShape, g.op, [x], (gradOut) => {
-    const gradIn = zerosFloat32(xs.length);
-    avg_pool_bwd(gradOut, g, avg, gradIn);
+    const gradIn = emptyFloat32(xs.length);
+    avg_pool_bwd_into(gradOut, g, avg, gradIn);
     return [gradIn];
   });
 }

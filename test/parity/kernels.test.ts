@@ -17,7 +17,7 @@ import { gemm_nn__ref, gemm_nt__ref, gemm_tn__ref } from '../../src/kernels/ref/
 import { avg_pool_bwd__ref, avg_pool_fwd__ref, max_pool_bwd__ref, max_pool_fwd__ref, type AvgOptions } from '../../src/kernels/ref/pool.js';
 import { gemm_nn__wasm_simd, gemm_nt__wasm_simd, gemm_tn__wasm_simd } from '../../src/kernels/wasm/gemm.js';
 import { alloc, f32View, free, kernels, memoryStats, wasmSimdAvailable } from '../../src/kernels/wasm/loader.js';
-import { avg_pool_bwd__wasm_simd, avg_pool_fwd__wasm_simd, max_pool_bwd__wasm_simd, max_pool_bwd_k2s2__wasm_simd, max_pool_fwd__wasm_simd } from '../../src/kernels/wasm/pool.js';
+import { avg_pool_bwd__wasm_simd, avg_pool_bwd_k2s2__wasm_simd, avg_pool_fwd__wasm_simd, max_pool_bwd__wasm_simd, max_pool_bwd_k2s2__wasm_simd, max_pool_fwd__wasm_simd } from '../../src/kernels/wasm/pool.js';
 import { poolGeometry, type PoolGeometry, type WindowOptions } from '../../src/pool/geometry.js';
 import { rng as prng } from '../helpers/gradcheck.js'; // mulberry32, seeded, so failures reproduce
 import { assertBitsEqual, int, values, type Fill } from '../helpers/parity.js';
@@ -238,6 +238,33 @@ describe('average pooling: wasm SIMD = reference, bit for bit', () => {
         assertBitsEqual(fast, ref, `case ${ci} (${JSON.stringify(opts)}) ${describeGeometry(g)}`);
       }
     }
+  });
+});
+
+describe('average pooling backward over whole k2s2 windows', () => {
+  test('writes every input element: zeros + the reference, every divisor option, −0 and NaN gradients', () => {
+    const rand = prng(8);
+    const shapes = [[2, 3, 8, 8], [1, 4, 9, 11], [3, 2, 2, 2], [1, 1, 3, 17], [2, 5, 28, 28], [1, 2, 10, 10], [1, 2, 6, 14]];
+    let covered = 0;
+    for (const shape of shapes) {
+      for (const opts of [...AVG_OPTIONS, { countIncludePad: true, divisorOverride: -3 }]) {
+        const g = poolGeometry('avg_pool2d', 2, shape, { kernelSize: 2, stride: 2 });
+        const inPlane = g.inH * g.inW, outPlane = g.outH * g.outW;
+        const n = g.planes * inPlane, m = g.planes * outPlane;
+        const gradOut = values(rand, m, 'special');
+        const ref = new Float32Array(n);
+        avg_pool_bwd__ref(gradOut, g, opts, ref);
+        const fast = values(rand, n, 'normal'); // garbage it must overwrite
+        const ran = avg_pool_bwd_k2s2__wasm_simd(gradOut, g, opts, fast);
+        if (!ran) {
+          assert.ok(opts.divisorOverride !== undefined && !Number.isInteger(opts.divisorOverride), `declined ${describeGeometry(g)}`);
+          continue;
+        }
+        covered++;
+        assertBitsEqual(fast, ref, `${JSON.stringify(opts)} ${describeGeometry(g)}`);
+      }
+    }
+    assert.ok(covered >= 28, `${covered} covered`);
   });
 });
 

@@ -113,6 +113,20 @@ function avg_pool3d(fn: 'avg_pool3d_fwd' | 'avg_pool3d_bwd', src: Float32Array, 
     }))));
 }
 
+/** k2s2 average backward over whole windows: writes all of gradIn (see asm avg_pool2d_bwd_k2s2). */
+export function avg_pool_bwd_k2s2__wasm_simd(gradOut: Float32Array, g: PoolGeometry, opts: AvgOptions, gradIn: Float32Array): boolean {
+  const divisor = divisorArg(opts);
+  if (divisor === undefined || !covered2d(g) || g.kH !== 2 || g.kW !== 2 || g.sH !== 2 || g.sW !== 2 || g.dilH !== 1 || g.dilW !== 1 ||
+    g.padH !== 0 || g.padW !== 0 || g.inH > 2 * g.outH + 1 || g.inW > 2 * g.outW + 1 || g.inH < 2 * g.outH || g.inW < 2 * g.outW) return false;
+  const inPlane = g.inH * g.inW, outPlane = g.outH * g.outW;
+  return withArgs([{ in: gradOut.subarray(0, g.planes * outPlane) }, { out: gradIn.subarray(0, g.planes * inPlane) }], (_, [gp, gi]) =>
+    runTasks(rangeTasks(g.planes, planeBytes(inPlane, outPlane, false), (p, planes) => ({
+      fn: 'avg_pool2d_bwd_k2s2',
+      // Whole windows: 4 taps, padded or not, unless overridden.
+      args: [gp! + p * outPlane * 4, gi! + p * inPlane * 4, planes, g.inH, g.inW, g.outH, g.outW, divisor !== 0 ? divisor : 4],
+    }))));
+}
+
 export function avg_pool_fwd__wasm_simd(x: Float32Array, g: PoolGeometry, opts: AvgOptions, out: Float32Array): boolean {
   const divisor = divisorArg(opts);
   if (divisor === undefined) return false;
