@@ -615,6 +615,8 @@ export async function bench(argv: string[]): Promise<void> {
         const bytes = bytesOf(c, direction);
         for (const threads of THREADS) {
           progress(`  ${c.name} ${direction} ${threads} thread(s) …`);
+          // Let the last peer's spinning thread pools (ONNX Runtime's, TF.js's) go to sleep first.
+          await new Promise((resolve) => setTimeout(resolve, 250));
           const pk = poolkitMs(timing, c, direction, threads, xData, gData);
           const copyMs = copy!.ms(bytes, threads);
           const row: PoolRow = {
