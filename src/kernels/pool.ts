@@ -70,6 +70,7 @@ export function adaptive_max_pool_bwd_into(gradOut: Float32Array, indices: Int32
   max_pool_bwd(gradOut, indices, g.planes, g.inD * g.inH * g.inW, g.outD * g.outH * g.outW, gradIn);
 }
 
-export function adaptive_max_pool_fwd(x: Float32Array, g: AdaptiveGeometry, out: Float32Array, indices: Int32Array): void {
+/** Adaptive max pooling forward; `indices` null when no backward will need them. */
+export function adaptive_max_pool_fwd(x: Float32Array, g: AdaptiveGeometry, out: Float32Array, indices: Int32Array | null): void {
   if (!(fastKernels() && adaptive_max_pool_fwd__wasm_simd(x, g, out, indices))) adaptive_max_pool_fwd__ref(x, g, out, indices);
 }

@@ -1,4 +1,5 @@
 import { result } from '../autograd/function.js';
+import { isGradEnabled } from '../autograd/grad_mode.js';
 import { adaptive_avg_pool_bwd_into, adaptive_avg_pool_fwd, adaptive_max_pool_bwd_into, adaptive_max_pool_fwd } from '../kernels/pool.js';
 import { numel } from '../tensor/shape.js';
 import { floatData, Tensor } from '../tensor/tensor.js';
@@ -24,19 +25,25 @@ function adaptiveAvgPoolNd(nd: 1 | 2 | 3, x: Tensor, outputSize: AdaptiveSize): 
 }
 
 /** Adaptive max pooling: the max-pool rule over each adaptive bin. */
-function adaptiveMaxPoolNd(nd: 1 | 2 | 3, x: Tensor, outputSize: AdaptiveSize): PoolWithIndices {
+function adaptiveMaxPoolNd(nd: 1 | 2 | 3, x: Tensor, outputSize: AdaptiveSize, returnIndices: boolean): { output: Tensor; indices?: Tensor<Int32Array> } {
   const op = `adaptive_max_pool${nd}d`;
   const xs = floatData(op, x);
   const g = adaptiveGeometry(op, nd, x.shape, outputSize);
   const out = emptyFloat32(numel(g.outputShape));
-  const indices = emptyInt32(out.length);
+  // Indices are made only when returned or when a backward may need them.
+  const indices = returnIndices || (isGradEnabled() && x.requiresGrad) ? emptyInt32(out.length) : null;
   adaptive_max_pool_fwd(xs, g, out, indices);
   const output = result(out, g.outputShape, op, [x], (gradOut) => {
     const gradIn = emptyFloat32(xs.length);
-    adaptive_max_pool_bwd_into(gradOut, indices, g, gradIn);
+    adaptive_max_pool_bwd_into(gradOut, indices!, g, gradIn);
     return [gradIn];
   });
-  return { output, indices: new Tensor(indices, g.outputShape) };
+  return { output, indices: indices ? new Tensor(indices, g.outputShape) : undefined };
+}
+
+function adaptiveMaxWithIndices(nd: 1 | 2 | 3, x: Tensor, outputSize: AdaptiveSize): PoolWithIndices {
+  const { output, indices } = adaptiveMaxPoolNd(nd, x, outputSize, true);
+  return { output, indices: indices! };
 }
 
 /** `adaptiveAvgPool1d(x, 4)`: `(N, C, L)` → `(N, C, 4)` whatever L is. */
@@ -53,25 +60,25 @@ export function adaptiveAvgPool3d(x: Tensor, outputSize: AdaptiveSize): Tensor {
 }
 /** `adaptiveMaxPool1d(x, 4)` */
 export function adaptiveMaxPool1d(x: Tensor, outputSize: AdaptiveSize): Tensor {
-  return adaptiveMaxPoolNd(1, x, outputSize).output;
+  return adaptiveMaxPoolNd(1, x, outputSize, false).output;
 }
 /** `adaptiveMaxPool2d(x, 1)` is global max pooling. */
 export function adaptiveMaxPool2d(x: Tensor, outputSize: AdaptiveSize): Tensor {
-  return adaptiveMaxPoolNd(2, x, outputSize).output;
+  return adaptiveMaxPoolNd(2, x, outputSize, false).output;
 }
 /** `adaptiveMaxPool3d(x, [2, 2, 2])` */
 export function adaptiveMaxPool3d(x: Tensor, outputSize: AdaptiveSize): Tensor {
-  return adaptiveMaxPoolNd(3, x, outputSize).output;
+  return adaptiveMaxPoolNd(3, x, outputSize, false).output;
 }
 /** `adaptiveMaxPool1d` with the index of each maximum within its plane. */
 export function adaptiveMaxPool1dWithIndices(x: Tensor, outputSize: AdaptiveSize): PoolWithIndices {
-  return adaptiveMaxPoolNd(1, x, outputSize);
+  return adaptiveMaxWithIndices(1, x, outputSize);
 }
 /** `adaptiveMaxPool2d` with the flat `h·W + w` index of each maximum. */
 export function adaptiveMaxPool2dWithIndices(x: Tensor, outputSize: AdaptiveSize): PoolWithIndices {
-  return adaptiveMaxPoolNd(2, x, outputSize);
+  return adaptiveMaxWithIndices(2, x, outputSize);
 }
 /** `adaptiveMaxPool3d` with the flat `(d·H + h)·W + w` index of each maximum. */
 export function adaptiveMaxPool3dWithIndices(x: Tensor, outputSize: AdaptiveSize): PoolWithIndices {
-  return adaptiveMaxPoolNd(3, x, outputSize);
+  return adaptiveMaxWithIndices(3, x, outputSize);
 }

@@ -108,7 +108,7 @@ describe('adaptive pooling: wasm = reference, bit for bit', () => {
     }
   });
 
-  test('max forward: values and indices (first maximum wins ties, last NaN wins, all −inf keeps the first tap)', () => {
+  test('max forward: values and indices (first maximum wins ties, last NaN wins, all −inf keeps the first tap), and values alone', () => {
     const rand = prng(13);
     for (const c of ADAPTIVE_CASES) {
       const g = adaptiveOf(c, 'adaptive_max_pool');
@@ -121,6 +121,9 @@ describe('adaptive pooling: wasm = reference, bit for bit', () => {
         assert.equal(adaptive_max_pool_fwd__wasm_simd(x, g, fast, fastI), true, describeAdaptive(g));
         assertBitsEqual(fast, ref, `${describeAdaptive(g)} ${fill}`);
         assert.deepEqual(fastI, refI, `${describeAdaptive(g)} ${fill}: indices`);
+        const valuesOnly = new Float32Array(outN).fill(7);
+        assert.equal(adaptive_max_pool_fwd__wasm_simd(x, g, valuesOnly, null), true);
+        assertBitsEqual(valuesOnly, ref, `${describeAdaptive(g)} ${fill}: values only`);
       }
     }
   });

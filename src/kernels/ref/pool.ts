@@ -218,7 +218,7 @@ export function adaptive_avg_pool_bwd__ref(gradOut: Float32Array, g: AdaptiveGeo
 }
 
 /** Adaptive max pooling: the max-pool rule (first maximum, last NaN) over each bin. */
-export function adaptive_max_pool_fwd__ref(x: Float32Array, g: AdaptiveGeometry, out: Float32Array, indices: Int32Array): void {
+export function adaptive_max_pool_fwd__ref(x: Float32Array, g: AdaptiveGeometry, out: Float32Array, indices: Int32Array | null): void {
   const inPlane = g.inD * g.inH * g.inW;
   let o = 0;
   for (let p = 0; p < g.planes; p++) {

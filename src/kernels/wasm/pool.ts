@@ -211,10 +211,12 @@ function asSliding(g: AdaptiveGeometry): PoolGeometry {
   };
 }
 
-export function adaptive_max_pool_fwd__wasm_simd(x: Float32Array, g: AdaptiveGeometry, out: Float32Array, indices: Int32Array): boolean {
+export function adaptive_max_pool_fwd__wasm_simd(x: Float32Array, g: AdaptiveGeometry, out: Float32Array, indices: Int32Array | null): boolean {
   if (uniform2d(g)) return max_pool_fwd__wasm_simd(x, asSliding(g), out, indices);
   const inPlane = g.inD * g.inH * g.inW, outPlane = g.outD * g.outH * g.outW;
-  return withArgs([{ in: x.subarray(0, g.planes * inPlane) }, { out: out.subarray(0, g.planes * outPlane) }, { out: indices.subarray(0, g.planes * outPlane) }], (_, [xp, op, ip]) =>
+  // The adaptive kernel always records indices: without a caller's array, into scratch.
+  const idx: KernelArg = indices ? { out: indices.subarray(0, g.planes * outPlane) } : g.planes * outPlane * 4;
+  return withArgs([{ in: x.subarray(0, g.planes * inPlane) }, { out: out.subarray(0, g.planes * outPlane) }, idx], (_, [xp, op, ip]) =>
     runTasks(rangeTasks(g.planes, planeBytes(inPlane, outPlane, true), (p, planes) => ({
       fn: 'adaptive_max_pool_fwd',
       args: [xp! + p * inPlane * 4, op! + p * outPlane * 4, ip! + p * outPlane * 4, planes, g.inD, g.inH, g.inW, g.outD, g.outH, g.outW],
