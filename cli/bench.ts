@@ -133,8 +133,11 @@ const moreRuns = (t: Timing, times: number[], start: number) =>
   times.length < t.runs && (times.length < 3 || performance.now() - start < t.budgetS * 1e3);
 
 /** Median ms of `fn` after warm-up; for poolkit and the copy, whose work is synchronous. */
+/** Warm-up: WARMUP runs and at least this long — tiny cases need hundreds of calls before the JIT settles (and threads start). */
+const WARMUP_MS = 150;
+
 function measureSync(t: Timing, fn: () => void): number {
-  for (let i = 0; i < WARMUP; i++) fn();
+  for (let i = 0, w0 = performance.now(); i < WARMUP || performance.now() - w0 < WARMUP_MS; i++) fn();
   const times: number[] = [];
   const start = performance.now();
   while (moreRuns(t, times, start)) {
@@ -147,7 +150,7 @@ function measureSync(t: Timing, fn: () => void): number {
 
 /** The same for peers whose calls return promises (ONNX Runtime). */
 async function measureAsync(t: Timing, fn: () => unknown): Promise<number> {
-  for (let i = 0; i < WARMUP; i++) await fn();
+  for (let i = 0, w0 = performance.now(); i < WARMUP || performance.now() - w0 < WARMUP_MS; i++) await fn();
   const times: number[] = [];
   const start = performance.now();
   while (moreRuns(t, times, start)) {
@@ -745,7 +748,7 @@ function report(
     out.push('', ...table(['case', 'dir', 'threads', 'poolkit ms', 'GB/s', 'copy ms', 'pk/copy', 'TF.js wasm ms', 'ORT ms', 'PyTorch ms'], body, 2));
     out.push(
       '',
-      `Median ms of up to ${timing.runs} runs after ${WARMUP} warm-up runs. GB/s: bytes the ideal kernel reads + writes (input +`,
+      `Median ms of up to ${timing.runs} runs after at least ${WARMUP} warm-up runs and ${WARMUP_MS} ms. GB/s: bytes the ideal kernel reads + writes (input +`,
       '  output, + int32 indices for max with grad, + grad_out/grad_in for backward; Lp backward also rereads input and output)',
       '  over poolkit\'s time. copy ms: Float32Array.set moving the same bytes (half read, half written), on 1 thread or split',
       '  over 2 worker threads; pk/copy = poolkit / copy at the same thread count (target ≤ 1.5×).',
