@@ -255,15 +255,17 @@ export function max_pool2d_fwd(
           let best = negInf;
           let bestIdx = i32x4.add(i32x4.splat(hFirst * inW + w0), laneStep);
           // Values only: pmax is the rule (`v > best ? v : best`) except for NaN. A sum of the
-          // taps is NaN when a tap is (or for ∞ − ∞): such a group is redone the exact way below.
+          // rows' values is NaN when a tap is (or for ∞ − ∞): such a group is redone exactly below.
           let anyNaN = f32x4.splat(0);
           for (let i = 0, h = hFirst; i < hCount; i++, h += dilH) {
             const rowIdx = h * inW + w0;
             const q = xp + (<usize>rowIdx << 2);
-            const a = v128.load(q), b = v128.load(q, 16), c = v128.load(q, 32);
+            // Four loads and three shuffles (shuffles, not loads, are the scarce port): columns
+            // 0–7 for the first two taps, 2–9 for the third.
+            const a = v128.load(q), b = v128.load(q, 16), d = v128.load(q, 8), e = v128.load(q, 24);
             const t0 = v128.shuffle<f32>(a, b, 0, 2, 4, 6);
             const t1 = v128.shuffle<f32>(a, b, 1, 3, 5, 7);
-            const t2 = v128.shuffle<f32>(t0, v128.shuffle<f32>(c, c, 0, 0, 0, 0), 1, 2, 3, 4);
+            const t2 = v128.shuffle<f32>(d, e, 0, 2, 4, 6);
             if (withIdx) {
               const iv = i32x4.add(i32x4.splat(rowIdx), laneStep);
               let take = maxTap(t0, best);
@@ -277,7 +279,8 @@ export function max_pool2d_fwd(
               bestIdx = v128.bitselect(i32x4.add(iv, i32x4.splat(2)), bestIdx, take);
             } else {
               best = f32x4.pmax(f32x4.pmax(f32x4.pmax(best, t0), t1), t2);
-              anyNaN = f32x4.add(f32x4.add(f32x4.add(anyNaN, t0), t1), t2);
+              // a, b and e hold columns 0–9, every tap (and one more: a NaN there only costs a redo).
+              anyNaN = f32x4.add(f32x4.add(anyNaN, f32x4.add(a, b)), e);
             }
           }
           if (!withIdx && v128.any_true(f32x4.ne(anyNaN, anyNaN))) {
