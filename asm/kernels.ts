@@ -451,10 +451,24 @@ export function avg_pool2d_bwd_k2s2(gradOut: usize, gradIn: usize, planes: i32, 
  * (so overlapping windows accumulate exactly as the reference); out-of-plane indices are skipped.
  */
 export function max_pool_bwd(gradOut: usize, indices: usize, planes: i32, inPlane: i32, outPlane: i32, gradIn: usize): i32 {
+  return maxPoolBwd(gradOut, indices, planes, inPlane, outPlane, gradIn, false);
+}
+
+/**
+ * max_pool_bwd onto a gradIn that need not be zeroed: each plane is zeroed just before its
+ * scatter, so the scatter's read-modify-writes hit the cache the zeroing just filled instead of
+ * going to memory a second time.
+ */
+export function max_pool_bwd_zeroed(gradOut: usize, indices: usize, planes: i32, inPlane: i32, outPlane: i32, gradIn: usize): i32 {
+  return maxPoolBwd(gradOut, indices, planes, inPlane, outPlane, gradIn, true);
+}
+
+@inline function maxPoolBwd(gradOut: usize, indices: usize, planes: i32, inPlane: i32, outPlane: i32, gradIn: usize, zero: bool): i32 {
   if (planes < 0 || inPlane < 0 || outPlane < 0) return 0;
   let o: usize = 0;
   for (let p = 0; p < planes; p++) {
     const gi = gradIn + ((<usize>p * <usize>inPlane) << 2);
+    if (zero) zeroF32(gi, inPlane);
     for (let j = 0; j < outPlane; j++, o++) {
       const idx = load<i32>(indices + (o << 2));
       if (<u32>idx < <u32>inPlane) {

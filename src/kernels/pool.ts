@@ -28,9 +28,16 @@ export function max_pool_bwd(gradOut: Float32Array, indices: Int32Array, planes:
  * (k2s2, no padding) the fast kernel writes every element; otherwise zeros, then the scatter.
  */
 export function max_pool_bwd_into(gradOut: Float32Array, indices: Int32Array, g: PoolGeometry, gradIn: Float32Array): void {
-  if (fastKernels() && max_pool_bwd_k2s2__wasm_simd(gradOut, indices, g, gradIn)) return;
+  max_pool_bwd_fresh(gradOut, indices, g.planes, g.inD * g.inH * g.inW, g.outD * g.outH * g.outW, gradIn,
+    () => max_pool_bwd_k2s2__wasm_simd(gradOut, indices, g, gradIn));
+}
+
+/** The scatter onto a gradIn that need not be zeroed: a kernel that writes it all, else zeroing fused with the scatter, else zeros + the reference. */
+function max_pool_bwd_fresh(gradOut: Float32Array, indices: Int32Array, planes: number, inPlane: number, outPlane: number, gradIn: Float32Array,
+  writesAll: () => boolean): void {
+  if (fastKernels() && (writesAll() || max_pool_bwd__wasm_simd(gradOut, indices, planes, inPlane, outPlane, gradIn, true))) return;
   gradIn.fill(0);
-  max_pool_bwd(gradOut, indices, g.planes, g.inD * g.inH * g.inW, g.outD * g.outH * g.outW, gradIn);
+  max_pool_bwd__ref(gradOut, indices, planes, inPlane, outPlane, gradIn);
 }
 
 export function avg_pool_fwd(x: Float32Array, g: PoolGeometry, opts: AvgOptions, out: Float32Array): void {
@@ -65,9 +72,8 @@ export function adaptive_avg_pool_bwd_into(gradOut: Float32Array, g: AdaptiveGeo
 
 /** Adaptive max backward into `gradIn`, which need not be zeroed (uniform 2×2 bins write it all). */
 export function adaptive_max_pool_bwd_into(gradOut: Float32Array, indices: Int32Array, g: AdaptiveGeometry, gradIn: Float32Array): void {
-  if (fastKernels() && adaptive_max_pool_bwd_k2__wasm_simd(gradOut, indices, g, gradIn)) return;
-  gradIn.fill(0);
-  max_pool_bwd(gradOut, indices, g.planes, g.inD * g.inH * g.inW, g.outD * g.outH * g.outW, gradIn);
+  max_pool_bwd_fresh(gradOut, indices, g.planes, g.inD * g.inH * g.inW, g.outD * g.outH * g.outW, gradIn,
+    () => adaptive_max_pool_bwd_k2__wasm_simd(gradOut, indices, g, gradIn));
 }
 
 /** Adaptive max pooling forward; `indices` null when no backward will need them. */

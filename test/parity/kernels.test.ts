@@ -166,6 +166,11 @@ describe('max pooling: wasm SIMD = reference, bit for bit', () => {
       max_pool_bwd__ref(gradOut, idx, g.planes, inPlane, outPlane, ref);
       assert.equal(max_pool_bwd__wasm_simd(gradOut, idx, g.planes, inPlane, outPlane, fast), true);
       assertBitsEqual(fast, ref, `case ${ci} ${describeGeometry(g)}`);
+      // Onto garbage, each plane zeroed just before its scatter: zeros + the reference.
+      const fromZeros = new Float32Array(n), fused = values(rand, n, 'normal');
+      max_pool_bwd__ref(gradOut, idx, g.planes, inPlane, outPlane, fromZeros);
+      assert.equal(max_pool_bwd__wasm_simd(gradOut, idx, g.planes, inPlane, outPlane, fused, true), true);
+      assertBitsEqual(fused, fromZeros, `zeroed first, case ${ci} ${describeGeometry(g)}`);
     }
   });
 

@@ -75,12 +75,17 @@ function max_pool3d_fwd(x: Float32Array, g: PoolGeometry, out: Float32Array, ind
   });
 }
 
-/** Max-style pooling backward (sliding, adaptive, fractional): any plane sizes. */
-export function max_pool_bwd__wasm_simd(gradOut: Float32Array, indices: Int32Array, planes: number, inPlane: number, outPlane: number, gradIn: Float32Array): boolean {
+/**
+ * Max-style pooling backward (sliding, adaptive, fractional): any plane sizes. `zeroFirst`:
+ * gradIn need not be zeroed — each plane is, just before its scatter (asm max_pool_bwd_zeroed).
+ */
+export function max_pool_bwd__wasm_simd(gradOut: Float32Array, indices: Int32Array, planes: number, inPlane: number, outPlane: number, gradIn: Float32Array,
+  zeroFirst = false): boolean {
   const m = planes * outPlane;
-  return withArgs([{ in: gradOut.subarray(0, m) }, { in: indices.subarray(0, m) }, { inout: gradIn.subarray(0, planes * inPlane) }], (_, [gp, ip, gi]) =>
+  const gi0 = gradIn.subarray(0, planes * inPlane);
+  return withArgs([{ in: gradOut.subarray(0, m) }, { in: indices.subarray(0, m) }, zeroFirst ? { out: gi0 } : { inout: gi0 }], (_, [gp, ip, gi]) =>
     runTasks(rangeTasks(planes, planeBytes(inPlane, outPlane, true), (p, count) => ({
-      fn: 'max_pool_bwd',
+      fn: zeroFirst ? 'max_pool_bwd_zeroed' : 'max_pool_bwd',
       args: [gp! + p * outPlane * 4, ip! + p * outPlane * 4, count, inPlane, outPlane, gi! + p * inPlane * 4],
     }))));
 }
