@@ -248,14 +248,14 @@ export function max_pool2d_fwd(
         }
       }
       if (kW == 3 && sW == 2 && dilW == 1) {
-        // k3s2 along W: one row's 9 floats give the three taps of four windows — even columns,
-        // odd columns, and the even ones shifted by one window.
+        // k3s2 along W: one row's columns 0–9 give the three taps of four windows — even columns,
+        // odd columns, and the even ones shifted by one window. pmax is the rule (`v > best ?
+        // v : best`) but for NaN, and `gt` the rule's take mask but for NaN: a sum of the rows'
+        // values is NaN when a tap is (or for ∞ − ∞), and such a group is redone by maxGroup.
         for (; ow + 4 <= owHi; ow += 4) {
           const w0 = ow * 2 - padW;
           let best = negInf;
           let bestIdx = i32x4.add(i32x4.splat(hFirst * inW + w0), laneStep);
-          // Values only: pmax is the rule (`v > best ? v : best`) except for NaN. A sum of the
-          // rows' values is NaN when a tap is (or for ∞ − ∞): such a group is redone exactly below.
           let anyNaN = f32x4.splat(0);
           for (let i = 0, h = hFirst; i < hCount; i++, h += dilH) {
             const rowIdx = h * inW + w0;
@@ -268,29 +268,21 @@ export function max_pool2d_fwd(
             const t2 = v128.shuffle<f32>(d, e, 0, 2, 4, 6);
             if (withIdx) {
               const iv = i32x4.add(i32x4.splat(rowIdx), laneStep);
-              let take = maxTap(t0, best);
-              best = v128.bitselect(t0, best, take);
-              bestIdx = v128.bitselect(iv, bestIdx, take);
-              take = maxTap(t1, best);
-              best = v128.bitselect(t1, best, take);
-              bestIdx = v128.bitselect(i32x4.add(iv, one), bestIdx, take);
-              take = maxTap(t2, best);
-              best = v128.bitselect(t2, best, take);
-              bestIdx = v128.bitselect(i32x4.add(iv, i32x4.splat(2)), bestIdx, take);
+              bestIdx = v128.bitselect(iv, bestIdx, f32x4.gt(t0, best));
+              best = f32x4.pmax(best, t0);
+              bestIdx = v128.bitselect(i32x4.add(iv, one), bestIdx, f32x4.gt(t1, best));
+              best = f32x4.pmax(best, t1);
+              bestIdx = v128.bitselect(i32x4.add(iv, i32x4.splat(2)), bestIdx, f32x4.gt(t2, best));
+              best = f32x4.pmax(best, t2);
             } else {
               best = f32x4.pmax(f32x4.pmax(f32x4.pmax(best, t0), t1), t2);
-              // a, b and e hold columns 0–9, every tap (and one more: a NaN there only costs a redo).
-              anyNaN = f32x4.add(f32x4.add(anyNaN, f32x4.add(a, b)), e);
             }
+            // a, b and e hold columns 0–9: every tap (and one more, whose NaN only costs a redo).
+            anyNaN = f32x4.add(f32x4.add(anyNaN, f32x4.add(a, b)), e);
           }
-          if (!withIdx && v128.any_true(f32x4.ne(anyNaN, anyNaN))) {
-            best = negInf;
-            for (let i = 0, h = hFirst; i < hCount; i++, h += dilH) {
-              for (let j = 0; j < 3; j++) {
-                const v = loadStrided(xp + (<usize>(h * inW + w0 + j) << 2), 2);
-                best = v128.bitselect(v, best, maxTap(v, best));
-              }
-            }
+          if (v128.any_true(f32x4.ne(anyNaN, anyNaN))) {
+            maxGroup(xp, op, ip, ow, hFirst, hCount, inW, 3, 2, padW, dilH, 1, laneStep, withIdx);
+            continue;
           }
           v128.store(op + (<usize>ow << 2), best);
           if (withIdx) v128.store(ip + (<usize>ow << 2), bestIdx);
