@@ -2,14 +2,15 @@
 // memory (src/kernels/wasm/loader.ts), so a kernel call can be split by address ranges with
 // nothing copied. The calling thread is thread 0 and takes its share of every split.
 //
-// A split is a list of tasks — kernel calls with their arguments — dealt out round-robin (task i
-// to thread i mod n). Each task writes only its own part of the outputs, and anything that sums
-// across tasks (a weight gradient over a batch) is split into a fixed number of tasks and reduced
-// in task order by the caller, so results do not depend on the number of threads.
+// A split is a list of tasks — kernel calls with their arguments — that every thread takes from a
+// shared table, one at a time, through an atomic counter. Each task writes only its own part of
+// the outputs, and anything that sums across tasks (a weight gradient over a batch) is split into
+// a fixed number of tasks and reduced in task order by the caller, so results depend neither on
+// the number of threads nor on which thread ran which task.
 //
-// Hand-off goes through a small SharedArrayBuffer per worker: the caller writes the tasks, flips
-// `state` to RUN and notifies; the worker runs them and flips it to DONE. Both sides spin briefly
-// before they sleep, as kernels of a training step follow each other within microseconds.
+// Hand-off: the caller fills the table, flips each worker's `state` to RUN and notifies; a worker
+// takes tasks until none are left and flips its state to DONE. Both sides spin briefly before
+// they sleep, as kernels of a training step follow each other within microseconds.
 //
 // Platform-neutral: how to start a worker is registered by the platform entry (src/node.ts for
 // Node); in browsers it is `Worker` + a Blob URL when the page is crossOriginIsolated (browser.ts).
@@ -24,6 +25,7 @@ export interface WorkerData {
   module: object;
   memory: object;
   control: SharedArrayBuffer;
+  table: SharedArrayBuffer;
   names: readonly string[];
 }
 
@@ -33,39 +35,43 @@ export interface Task {
   args: readonly number[];
 }
 
-const STATE = 0, READY = 1, COUNT = 2, RESULT = 3, TASKS = 8;
+// A worker's control words; the task table every thread takes tasks from.
+const STATE = 0, READY = 1;
 const RUN = 1, DONE = 2, EXIT = 3;
-const CONTROL_INTS = 2048;
+const CONTROL_INTS = 16;
+const NEXT = 0, COUNT = 1, RESULT = 2, OFFSETS = 8, MAX_TASKS = 256, TABLE_INTS = 16384;
 /**
  * Polls (~10–30 µs) before sleeping in Atomics.wait: long enough to catch the next kernel of a
  * training step without a wake-up, short enough not to steal a core when the machine is busy.
  */
 const SPIN = 20000;
 
-// The worker's side. Plain JS run by the spawner (eval'd in Node, a Blob URL in browsers).
+// The worker's side. Plain JS run by the spawner (eval'd in Node, a Blob URL in browsers): woken
+// to RUN, it takes tasks from the table (an atomic counter hands each out once) until none are
+// left, then reports DONE.
 const WORKER_SOURCE = `
-function start({ module, memory, control, names }) {
+function start({ module, memory, control, table, names }) {
   const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
   const fns = names.map((n) => exports[n]);
-  const c = new Int32Array(control);
+  const c = new Int32Array(control), tb = new Int32Array(table);
   Atomics.store(c, ${READY}, 1);
   for (;;) {
     let s = Atomics.load(c, ${STATE});
     for (let spin = 0; s !== ${RUN} && s !== ${EXIT} && spin < ${SPIN}; spin++) s = Atomics.load(c, ${STATE});
     while (s !== ${RUN} && s !== ${EXIT}) { Atomics.wait(c, ${STATE}, s); s = Atomics.load(c, ${STATE}); }
     if (s === ${EXIT}) return;
-    let ok = 1;
-    try {
-      const count = c[${COUNT}];
-      for (let t = 0, at = ${TASKS}; t < count; t++) {
-        const fn = fns[c[at]], argc = c[at + 1], a = c.subarray(at + 2, at + 2 + argc);
-        if (fn(...a) !== 1) ok = 0;
-        at += 2 + argc;
+    for (;;) {
+      const i = Atomics.add(tb, ${NEXT}, 1);
+      if (i >= Atomics.load(tb, ${COUNT})) break;
+      const at = tb[${OFFSETS} + i], argc = tb[at + 1];
+      let r = 0;
+      try {
+        r = fns[tb[at]](...tb.subarray(at + 2, at + 2 + argc));
+      } catch (e) {
+        r = 0;
       }
-    } catch (e) {
-      ok = 0;
+      if (r !== 1) Atomics.store(tb, ${RESULT}, 0);
     }
-    c[${RESULT}] = ok;
     Atomics.store(c, ${STATE}, ${DONE});
     Atomics.notify(c, ${STATE});
   }
@@ -92,6 +98,7 @@ function platform(): WorkerSpawner | undefined {
 }
 let workers: Worker[] = [];
 let names: string[] = [];
+const table = typeof SharedArrayBuffer === 'function' ? new Int32Array(new SharedArrayBuffer(TABLE_INTS * 4)) : new Int32Array(0);
 
 /** Registers how this platform starts workers, and the default thread count (e.g. the CPU count). */
 export function setWorkerSpawner(spawn: WorkerSpawner, defaultThreads: number): void {
@@ -134,7 +141,7 @@ function readyWorkers(): Worker[] {
       const c = new Int32Array(control);
       c[STATE] = DONE;
       try {
-        const handle = spawner!(WORKER_SOURCE, { module: shared.module, memory: shared.memory, control, names });
+        const handle = spawner!(WORKER_SOURCE, { module: shared.module, memory: shared.memory, control, table: table.buffer as SharedArrayBuffer, names });
         workers.push({ control: c, handle });
       } catch {
         wanted = workers.length + 1; // the platform refused: run with what there is
@@ -151,44 +158,47 @@ export function activeThreads(): number {
 }
 
 /**
- * Runs every task — task i on thread i mod (ready workers + 1), the calling thread taking its own
- * share — and returns once all have finished: true when each returned 1.
+ * Runs every task across the calling thread and the ready workers, each thread taking the next
+ * task from a shared counter until none are left (so a late or busy thread takes fewer), and
+ * returns once all have finished: true when each returned 1. Each task writes its own outputs,
+ * so which thread ran it does not matter.
  */
 export function runTasks(tasks: readonly Task[]): boolean {
   const k = kernels();
   if (k === undefined) return false;
-  const pool = tasks.length > 1 && getNumThreads() > 1 ? readyWorkers() : [];
-  const threads = Math.min(pool.length + 1, tasks.length);
-  const busy: Worker[] = [];
-  for (let t = 1; t < threads; t++) {
-    const w = pool[t - 1]!;
-    const c = w.control;
-    let at = TASKS, count = 0;
-    for (let i = t; i < tasks.length; i += threads) {
-      const task = tasks[i]!;
-      if (at + 2 + task.args.length > CONTROL_INTS) return runAll(k, tasks, busy); // too many to hand over
-      c[at] = names.indexOf(task.fn);
-      c[at + 1] = task.args.length;
-      for (let j = 0; j < task.args.length; j++) c[at + 2 + j] = task.args[j]!;
-      at += 2 + task.args.length;
-      count++;
-    }
-    c[COUNT] = count;
-    Atomics.store(c, STATE, RUN);
-    Atomics.notify(c, STATE);
-    busy.push(w);
+  const pool = tasks.length > 1 && getNumThreads() > 1 ? readyWorkers().slice(0, tasks.length - 1) : [];
+  if (pool.length === 0 || !fill(tasks)) {
+    let ok = true;
+    for (const t of tasks) ok = call(k, t) && ok;
+    return ok;
+  }
+  for (const w of pool) {
+    Atomics.store(w.control, STATE, RUN);
+    Atomics.notify(w.control, STATE);
   }
   let ok = true;
-  for (let i = 0; i < tasks.length; i += threads) ok = call(k, tasks[i]!) && ok;
-  for (const w of busy) ok = wait(w) && ok;
-  return ok;
+  for (let i = Atomics.add(table, NEXT, 1); i < tasks.length; i = Atomics.add(table, NEXT, 1)) ok = call(k, tasks[i]!) && ok;
+  for (const w of pool) wait(w);
+  return ok && Atomics.load(table, RESULT) === 1;
 }
 
-function runAll(k: KernelExports, tasks: readonly Task[], busy: Worker[]): boolean {
-  for (const w of busy) wait(w);
-  let ok = true;
-  for (const t of tasks) ok = call(k, t) && ok;
-  return ok;
+/** Writes the tasks into the shared table; false when they do not fit (the caller runs them alone). */
+function fill(tasks: readonly Task[]): boolean {
+  if (tasks.length > MAX_TASKS) return false;
+  let at = OFFSETS + MAX_TASKS;
+  for (let i = 0; i < tasks.length; i++) {
+    const task = tasks[i]!;
+    if (at + 2 + task.args.length > TABLE_INTS) return false;
+    table[OFFSETS + i] = at;
+    table[at] = names.indexOf(task.fn);
+    table[at + 1] = task.args.length;
+    for (let j = 0; j < task.args.length; j++) table[at + 2 + j] = task.args[j]!;
+    at += 2 + task.args.length;
+  }
+  Atomics.store(table, RESULT, 1);
+  Atomics.store(table, COUNT, tasks.length);
+  Atomics.store(table, NEXT, 0);
+  return true;
 }
 
 function call(k: KernelExports, task: Task): boolean {
@@ -197,7 +207,8 @@ function call(k: KernelExports, task: Task): boolean {
 
 let canBlock = true; // browsers' main threads may not Atomics.wait: they spin
 
-function wait(w: Worker): boolean {
+/** Until `w` has left the task loop (and so will not touch the table again). */
+function wait(w: Worker): void {
   const c = w.control;
   for (let spin = 0; Atomics.load(c, STATE) !== DONE; spin++) {
     if (spin > SPIN && canBlock) {
@@ -208,5 +219,4 @@ function wait(w: Worker): boolean {
       }
     }
   }
-  return c[RESULT] === 1;
 }
