@@ -401,7 +401,19 @@ export function max_pool2d_bwd_k2s2(gradOut: usize, indices: usize, gradIn: usiz
 export function avg_pool2d_bwd_k2s2(gradOut: usize, gradIn: usize, planes: i32, inH: i32, inW: i32, outH: i32, outW: i32, divisor: i32): i32 {
   if (planes < 0 || outH < 0 || outW < 0 || inH < 2 * outH || inW < 2 * outW || inH > 2 * outH + 1 || inW > 2 * outW + 1 ||
       divisor == 0 || !divisorFits(divisor, 1, 1)) return 0;
-  const zero = f32x4.splat(0), div = f32x4.splat(<f32>divisor);
+  avgPool2dBwdK2S2(gradOut, gradIn, planes, inH, inW, outH, outW, f32x4.splat(<f32>divisor), f32x4.splat(1), false);
+  return 1;
+}
+
+/**
+ * Writes every element of gradIn for k2s2 whole windows: +0 + gradOut / div over each window — or,
+ * for adaptive pooling (`adaptive`), +0 + ((gradOut / 1) / div) / div2 — and +0 in an odd last row
+ * or column. Four windows per step; a row's last 1–3 as vectors too (gradOut read within its
+ * plane or the slack), only their 2·n columns stored.
+ */
+@inline function avgPool2dBwdK2S2(gradOut: usize, gradIn: usize, planes: i32, inH: i32, inW: i32, outH: i32, outW: i32,
+  div: v128, div2: v128, adaptive: bool): void {
+  const zero = f32x4.splat(0), one = f32x4.splat(1);
   const inPlane = inH * inW;
   let go = gradOut;
   for (let p = 0; p < planes; p++) {
@@ -410,21 +422,19 @@ export function avg_pool2d_bwd_k2s2(gradOut: usize, gradIn: usize, planes: i32, 
       const row0 = gp + (<usize>(2 * oh * inW) << 2);
       const row1 = row0 + (<usize>inW << 2);
       for (let ow = 0; ow < outW; ow += 4) {
-        const d = f32x4.add(zero, f32x4.div(v128.load(go + (<usize>ow << 2)), div));
+        const g = v128.load(go + (<usize>ow << 2));
+        const d = f32x4.add(zero, adaptive ? f32x4.div(f32x4.div(f32x4.div(g, one), div), div2) : f32x4.div(g, div));
         const lo = v128.shuffle<f32>(d, d, 0, 0, 1, 1), hi = v128.shuffle<f32>(d, d, 2, 2, 3, 3);
         const q0 = row0 + (<usize>(2 * ow) << 2), q1 = row1 + (<usize>(2 * ow) << 2);
         const n = outW - ow;
         if (n >= 4) {
           v128.store(q0, lo); v128.store(q0, hi, 16);
           v128.store(q1, lo); v128.store(q1, hi, 16);
+        } else if (n >= 2) {
+          v128.store(q0, lo); v128.store(q1, lo);
+          if (n == 3) { v128.store64_lane(q0 + 16, hi, 0); v128.store64_lane(q1 + 16, hi, 0); }
         } else {
-          // The last 1–3 windows (gradOut read within its plane or the slack): 2·n columns.
-          if (n >= 2) {
-            v128.store(q0, lo); v128.store(q1, lo);
-            if (n == 3) { v128.store64_lane(q0 + 16, hi, 0); v128.store64_lane(q1 + 16, hi, 0); }
-          } else {
-            v128.store64_lane(q0, lo, 0); v128.store64_lane(q1, lo, 0);
-          }
+          v128.store64_lane(q0, lo, 0); v128.store64_lane(q1, lo, 0);
         }
       }
       go += <usize>outW << 2;
@@ -435,7 +445,6 @@ export function avg_pool2d_bwd_k2s2(gradOut: usize, gradIn: usize, planes: i32, 
     }
     if (inH > 2 * outH) zeroF32(gp + (<usize>((inH - 1) * inW) << 2), inW);
   }
-  return 1;
 }
 
 /**
@@ -966,6 +975,10 @@ export function adaptive_avg_pool2d_uniform_bwd(gradOut: usize, gradIn: usize, p
   if (planes < 0 || outH < 1 || outW < 1 || inH % outH != 0 || inW % outW != 0 || inH < 1 || inW < 1) return 0;
   const kH = inH / outH, kW = inW / outW;
   const one = f32x4.splat(1), dH = f32x4.splat(<f32>kH), dW = f32x4.splat(<f32>kW), zero = f32x4.splat(0);
+  if (kH == 2 && kW == 2) {
+    avgPool2dBwdK2S2(gradOut, gradIn, planes, inH, inW, outH, outW, dH, dW, true);
+    return 1;
+  }
   const inPlane = <usize>inH * <usize>inW;
   let g: usize = gradOut;
   for (let p = 0; p < planes; p++) {
