@@ -8,9 +8,10 @@
 // a fixed number of tasks and reduced in task order by the caller, so results depend neither on
 // the number of threads nor on which thread ran which task.
 //
-// Hand-off: the caller fills the table, flips each worker's `state` to RUN and notifies; a worker
-// takes tasks until none are left and flips its state to DONE. Both sides spin briefly before
-// they sleep, as kernels of a training step follow each other within microseconds.
+// Hand-off: the caller fills the table, bumps each worker's WAKE and notifies; every thread takes
+// tasks until none are left; the caller returns once all have finished — it never waits for a
+// worker, so one that wakes late only means the others did its share. Both sides spin briefly
+// before they sleep, as kernels of a training step follow each other within microseconds.
 //
 // Platform-neutral: how to start a worker is registered by the platform entry (src/node.ts for
 // Node); in browsers it is `Worker` + a Blob URL when the page is crossOriginIsolated (browser.ts).
@@ -35,34 +36,43 @@ export interface Task {
   args: readonly number[];
 }
 
-// A worker's control words; the task table every thread takes tasks from.
-const STATE = 0, READY = 1;
-const RUN = 1, DONE = 2, EXIT = 3;
+// A worker's control words (WAKE counts the dispatches it is woken for); the task table every
+// thread takes tasks from. Each dispatch has a generation: NEXT holds it and the next task index
+// (generation · 2^15 + index), COUNT the generation and the number of tasks, FINISHED counts
+// finished tasks. A take whose generation is not COUNT's, or whose index is past the count, is
+// empty — so a worker that wakes late can neither run a finished dispatch's task twice nor
+// read a table being rewritten (that only happens once every task of the last one finished).
+const WAKE = 0, READY = 1, EXIT = 2;
 const CONTROL_INTS = 16;
-const NEXT = 0, COUNT = 1, RESULT = 2, OFFSETS = 8, MAX_TASKS = 256, TABLE_INTS = 16384;
+const NEXT = 0, COUNT = 1, RESULT = 2, FINISHED = 3, OFFSETS = 8, MAX_TASKS = 256, TABLE_INTS = 16384;
+const INDEX_BITS = 15, INDEX_MASK = (1 << INDEX_BITS) - 1, GENERATIONS = 1 << 16;
 /**
  * Polls (~10–30 µs) before sleeping in Atomics.wait: long enough to catch the next kernel of a
  * training step without a wake-up, short enough not to steal a core when the machine is busy.
  */
 const SPIN = 20000;
 
-// The worker's side. Plain JS run by the spawner (eval'd in Node, a Blob URL in browsers): woken
-// to RUN, it takes tasks from the table (an atomic counter hands each out once) until none are
-// left, then reports DONE.
+// The worker's side. Plain JS run by the spawner (eval'd in Node, a Blob URL in browsers): when
+// WAKE moves it takes tasks from the table until none are left, then waits for the next wake. A
+// worker that wakes late finds the table exhausted (or, already, the next dispatch's tasks, which
+// it may run too): the caller never waits for a worker, only for the tasks.
 const WORKER_SOURCE = `
 function start({ module, memory, control, table, names }) {
   const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
   const fns = names.map((n) => exports[n]);
   const c = new Int32Array(control), tb = new Int32Array(table);
+  let seen = Atomics.load(c, ${WAKE});
   Atomics.store(c, ${READY}, 1);
   for (;;) {
-    let s = Atomics.load(c, ${STATE});
-    for (let spin = 0; s !== ${RUN} && s !== ${EXIT} && spin < ${SPIN}; spin++) s = Atomics.load(c, ${STATE});
-    while (s !== ${RUN} && s !== ${EXIT}) { Atomics.wait(c, ${STATE}, s); s = Atomics.load(c, ${STATE}); }
-    if (s === ${EXIT}) return;
+    let w = Atomics.load(c, ${WAKE});
+    for (let spin = 0; w === seen && spin < ${SPIN}; spin++) w = Atomics.load(c, ${WAKE});
+    while (w === seen) { Atomics.wait(c, ${WAKE}, seen); w = Atomics.load(c, ${WAKE}); }
+    seen = w;
+    if (Atomics.load(c, ${EXIT}) === 1) return;
     for (;;) {
-      const i = Atomics.add(tb, ${NEXT}, 1);
-      if (i >= Atomics.load(tb, ${COUNT})) break;
+      const v = Atomics.add(tb, ${NEXT}, 1), cg = Atomics.load(tb, ${COUNT});
+      const i = v & ${INDEX_MASK}, count = cg & ${INDEX_MASK};
+      if (v >>> ${INDEX_BITS} !== cg >>> ${INDEX_BITS} || i >= count) break;
       const at = tb[${OFFSETS} + i], argc = tb[at + 1];
       let r = 0;
       try {
@@ -71,9 +81,8 @@ function start({ module, memory, control, table, names }) {
         r = 0;
       }
       if (r !== 1) Atomics.store(tb, ${RESULT}, 0);
+      if (Atomics.add(tb, ${FINISHED}, 1) + 1 === count) Atomics.notify(tb, ${FINISHED});
     }
-    Atomics.store(c, ${STATE}, ${DONE});
-    Atomics.notify(c, ${STATE});
   }
 }
 `;
@@ -99,6 +108,7 @@ function platform(): WorkerSpawner | undefined {
 let workers: Worker[] = [];
 let names: string[] = [];
 const table = typeof SharedArrayBuffer === 'function' ? new Int32Array(new SharedArrayBuffer(TABLE_INTS * 4)) : new Int32Array(0);
+let generation = 0;
 
 /** Registers how this platform starts workers, and the default thread count (e.g. the CPU count). */
 export function setWorkerSpawner(spawn: WorkerSpawner, defaultThreads: number): void {
@@ -125,8 +135,9 @@ export function getNumThreads(): number {
 }
 
 function stop(w: Worker): void {
-  Atomics.store(w.control, STATE, EXIT);
-  Atomics.notify(w.control, STATE);
+  Atomics.store(w.control, EXIT, 1);
+  Atomics.add(w.control, WAKE, 1);
+  Atomics.notify(w.control, WAKE);
   w.handle.terminate();
 }
 
@@ -138,11 +149,9 @@ function readyWorkers(): Worker[] {
     if (names.length === 0) names = Object.keys(kernels()!).filter((k) => typeof (kernels() as unknown as Record<string, unknown>)[k] === 'function');
     while (workers.length < threads - 1) {
       const control = new SharedArrayBuffer(CONTROL_INTS * 4);
-      const c = new Int32Array(control);
-      c[STATE] = DONE;
       try {
         const handle = spawner!(WORKER_SOURCE, { module: shared.module, memory: shared.memory, control, table: table.buffer as SharedArrayBuffer, names });
-        workers.push({ control: c, handle });
+        workers.push({ control: new Int32Array(control), handle });
       } catch {
         wanted = workers.length + 1; // the platform refused: run with what there is
         break;
@@ -173,16 +182,23 @@ export function runTasks(tasks: readonly Task[]): boolean {
     return ok;
   }
   for (const w of pool) {
-    Atomics.store(w.control, STATE, RUN);
-    Atomics.notify(w.control, STATE);
+    Atomics.add(w.control, WAKE, 1);
+    Atomics.notify(w.control, WAKE);
   }
   let ok = true;
-  for (let i = Atomics.add(table, NEXT, 1); i < tasks.length; i = Atomics.add(table, NEXT, 1)) ok = call(k, tasks[i]!) && ok;
-  for (const w of pool) wait(w);
+  for (let v = Atomics.add(table, NEXT, 1); (v & INDEX_MASK) < tasks.length; v = Atomics.add(table, NEXT, 1)) {
+    ok = call(k, tasks[v & INDEX_MASK]!) && ok;
+    Atomics.add(table, FINISHED, 1);
+  }
+  finished(tasks.length);
   return ok && Atomics.load(table, RESULT) === 1;
 }
 
-/** Writes the tasks into the shared table; false when they do not fit (the caller runs them alone). */
+/**
+ * Writes the tasks into the shared table under a new generation and opens it; false when they
+ * do not fit (the caller runs them alone). Until NEXT moves to the new generation, every take
+ * is empty (the last dispatch's index is past its count), so nobody reads a half-written table.
+ */
 function fill(tasks: readonly Task[]): boolean {
   if (tasks.length > MAX_TASKS) return false;
   let at = OFFSETS + MAX_TASKS;
@@ -195,9 +211,11 @@ function fill(tasks: readonly Task[]): boolean {
     for (let j = 0; j < task.args.length; j++) table[at + 2 + j] = task.args[j]!;
     at += 2 + task.args.length;
   }
+  generation = (generation + 1) % GENERATIONS;
   Atomics.store(table, RESULT, 1);
-  Atomics.store(table, COUNT, tasks.length);
-  Atomics.store(table, NEXT, 0);
+  Atomics.store(table, FINISHED, 0);
+  Atomics.store(table, COUNT, generation * (INDEX_MASK + 1) + tasks.length);
+  Atomics.store(table, NEXT, generation * (INDEX_MASK + 1)); // open
   return true;
 }
 
@@ -207,13 +225,12 @@ function call(k: KernelExports, task: Task): boolean {
 
 let canBlock = true; // browsers' main threads may not Atomics.wait: they spin
 
-/** Until `w` has left the task loop (and so will not touch the table again). */
-function wait(w: Worker): void {
-  const c = w.control;
-  for (let spin = 0; Atomics.load(c, STATE) !== DONE; spin++) {
+/** Until all `count` tasks have finished, whoever ran them. */
+function finished(count: number): void {
+  for (let spin = 0, f = Atomics.load(table, FINISHED); f < count; spin++, f = Atomics.load(table, FINISHED)) {
     if (spin > SPIN && canBlock) {
       try {
-        Atomics.wait(c, STATE, RUN, 1);
+        Atomics.wait(table, FINISHED, f, 1);
       } catch {
         canBlock = false;
       }
