@@ -511,74 +511,9 @@ export function avg_pool2d_fwd(
     avgPool2dK2S2(x, out, planes, inH, inW, outH, outW, f32x4.splat(avgDivisor(divisorOverride, countIncludePad, 4, 4)), f32x4.splat(1), false);
     return 1;
   }
-  const inPlane = inH * inW;
-  const owLo = min<i32>(interiorLo(padW, sW), outW);
-  const owHi = max<i32>(interiorHi(inW, kW, dilW, padW, sW, outW), owLo);
-  let o: usize = 0;
-  for (let p = 0; p < planes; p++) {
-    const xp = x + ((<usize>p * <usize>inPlane) << 2);
-    for (let oh = 0; oh < outH; oh++, o += <usize>outW) {
-      const hStart = oh * sH - padH;
-      const hFirst = tapFirst(hStart, dilH);
-      const hCount = tapCount(hFirst, hStart, kH, dilH, inH);
-      const hPadded = tapPadded(hStart, kH, dilH, inH, padEndH);
-      const op = out + (o << 2);
-      if (hCount == 0) {
-        memory.fill(op, 0, <usize>outW << 2);
-        continue;
-      }
-      let ow = 0;
-      // Interior columns: kW taps inside the input and inside the padded extent.
-      const div = f32x4.splat(avgDivisor(divisorOverride, countIncludePad, hPadded * kW, hCount * kW));
-      ow = owLo;
-      if (kW == 2 && sW == 2 && dilW == 1 && hCount == 2 && dilH == 1) {
-        // k2s2 windows with both rows inside: the four taps of four windows from two rows' even
-        // and odd columns, summed from +0 in the reference's order (+0 + −0 is +0, as there).
-        const zero = f32x4.splat(0);
-        for (; ow + 4 <= owHi; ow += 4) {
-          const q = xp + (<usize>(hFirst * inW + ow * 2 - padW) << 2);
-          const r = q + (<usize>inW << 2);
-          const a0 = v128.load(q), b0 = v128.load(q, 16), a1 = v128.load(r), b1 = v128.load(r, 16);
-          let sum = f32x4.add(zero, v128.shuffle<f32>(a0, b0, 0, 2, 4, 6));
-          sum = f32x4.add(sum, v128.shuffle<f32>(a0, b0, 1, 3, 5, 7));
-          sum = f32x4.add(sum, v128.shuffle<f32>(a1, b1, 0, 2, 4, 6));
-          sum = f32x4.add(sum, v128.shuffle<f32>(a1, b1, 1, 3, 5, 7));
-          v128.store(op + (<usize>ow << 2), f32x4.div(sum, div));
-        }
-      }
-      for (; ow + 4 <= owHi; ow += 4) {
-        const w0 = ow * sW - padW;
-        let sum = f32x4.splat(0);
-        for (let i = 0, h = hFirst; i < hCount; i++, h += dilH) {
-          const row = xp + (<usize>(h * inW + w0) << 2);
-          for (let j = 0, w = 0; j < kW; j++, w += dilW) {
-            sum = f32x4.add(sum, loadStrided(row + (<usize>w << 2), sW));
-          }
-        }
-        v128.store(op + (<usize>ow << 2), f32x4.div(sum, div));
-      }
-      for (let c = 0; c < outW; c++) {
-        if (c == owLo) c = ow;
-        if (c >= outW) break;
-        const wStart = c * sW - padW;
-        const wFirst = tapFirst(wStart, dilW);
-        const wCount = tapCount(wFirst, wStart, kW, dilW, inW);
-        if (wCount == 0) {
-          store<f32>(op + (<usize>c << 2), 0);
-          continue;
-        }
-        const wPadded = tapPadded(wStart, kW, dilW, inW, padEndW);
-        let sum: f32 = 0;
-        for (let i = 0, h = hFirst; i < hCount; i++, h += dilH) {
-          for (let j = 0, w = wFirst; j < wCount; j++, w += dilW) {
-            sum += load<f32>(xp + (<usize>(h * inW + w) << 2));
-          }
-        }
-        store<f32>(op + (<usize>c << 2), sum / avgDivisor(divisorOverride, countIncludePad, hPadded * wPadded, hCount * wCount));
-      }
-    }
-  }
-  return 1;
+  // Everything else: the 3-D kernel with one depth (the same taps, sums and divisors).
+  return avg_pool3d_fwd(x, out, planes, 1, inH, inW, 1, outH, outW, 1, kH, kW, 1, sH, sW, 0, padH, padW,
+    0, padEndH, padEndW, 1, dilH, dilW, countIncludePad, divisorOverride);
 }
 
 /**
