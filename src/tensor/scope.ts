@@ -16,7 +16,9 @@ import { Tensor } from './tensor.js';
  *     }
  *
  * Reading a freed tensor throws a `PoolkitError`. Parameters, their `.grad` and optimizer state
- * live on the JS heap and are never freed by a scope. `fn` must be synchronous.
+ * live on the JS heap and are never freed by a scope. `fn` must be synchronous. Storage returned
+ * from the outermost scope is freed once its tensor is garbage-collected: keep the tensor, not a
+ * `subarray` of its data, while you read it.
  */
 export function scope<T>(fn: () => T): T {
   return withStorageScope(fn, storageOf);
