@@ -185,12 +185,20 @@ export function runTasks(tasks: readonly Task[]): boolean {
     Atomics.add(w.control, WAKE, 1);
     Atomics.notify(w.control, WAKE);
   }
-  let ok = true;
+  // A task that throws here (a trap) must not leave the dispatch half done: the others still
+  // run, every task is waited for, and then the error goes on.
+  let ok = true, error: unknown;
   for (let v = Atomics.add(table, NEXT, 1); (v & INDEX_MASK) < tasks.length; v = Atomics.add(table, NEXT, 1)) {
-    ok = call(k, tasks[v & INDEX_MASK]!) && ok;
+    try {
+      ok = call(k, tasks[v & INDEX_MASK]!) && ok;
+    } catch (e) {
+      ok = false;
+      error ??= e;
+    }
     Atomics.add(table, FINISHED, 1);
   }
   finished(tasks.length);
+  if (error !== undefined) throw error;
   return ok && Atomics.load(table, RESULT) === 1;
 }
 

@@ -19,7 +19,7 @@ import { zeros } from '../../src/tensor/create.js';
 import { Generator, manualSeed } from '../../src/tensor/random.js';
 import { scope } from '../../src/tensor/scope.js';
 import type { Tensor } from '../../src/tensor/tensor.js';
-import { activeThreads, getNumThreads, setNumThreads } from '../../src/threads/pool.js';
+import { activeThreads, getNumThreads, runTasks, setNumThreads } from '../../src/threads/pool.js';
 import { trainEpoch } from '../../src/train/loop.js';
 import { assertBitsEqual } from '../helpers/parity.js';
 
@@ -106,5 +106,25 @@ describe('the same bits at 1 and 2 threads', { skip: !shared && 'no shared WebAs
     const one = await train(1), two = await train(2);
     assert.equal(getNumThreads(), 2);
     one.forEach((p, i) => assertBitsEqual(two[i]!, p, `parameter ${i}`));
+  });
+});
+
+describe('a split whose task traps', { skip: !shared && 'no shared WebAssembly memory here' }, () => {
+  test('the error reaches the caller only after every task has finished, and the next split is right', async () => {
+    await threads(2);
+    const x = filled([4, 16, 64, 64], 5);
+    const want = scope(() => maxPool2d(x, { kernelSize: 2 }).data.slice());
+    // relu_fwd at an address far past the memory traps in whichever thread runs that task: on
+    // this one it is an exception, on a worker a failed task.
+    const bad = Array.from({ length: 8 }, (_, t) => ({ fn: 'relu_fwd', args: t === 3 ? [0xfffffff0 | 0, 0xfffffff0 | 0, 64] : [64, 64, 0] }));
+    let outcome: unknown;
+    try {
+      outcome = runTasks(bad);
+    } catch (e) {
+      outcome = e;
+    }
+    assert.ok(outcome === false || (outcome instanceof Error && /out of bounds/.test(outcome.message)), String(outcome));
+    const got = scope(() => maxPool2d(x, { kernelSize: 2 }).data.slice());
+    assertBitsEqual(got, want, 'the split after the trap');
   });
 });
