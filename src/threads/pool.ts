@@ -233,14 +233,30 @@ function call(k: KernelExports, task: Task): boolean {
 
 let canBlock = true; // browsers' main threads may not Atomics.wait: they spin
 
+/**
+ * A split whose tasks make no progress for this long has lost a worker (killed mid-task): the
+ * workers are let go (new ones start on the next split) and the caller gets an error, not a hang.
+ * No single task — at most a fraction of one kernel call — comes near it.
+ */
+const STALL_MS = 120_000;
+
 /** Until all `count` tasks have finished, whoever ran them. */
 function finished(count: number): void {
+  let last = -1, since = 0;
   for (let spin = 0, f = Atomics.load(table, FINISHED); f < count; spin++, f = Atomics.load(table, FINISHED)) {
     if (spin > SPIN && canBlock) {
       try {
         Atomics.wait(table, FINISHED, f, 1);
       } catch {
         canBlock = false;
+      }
+    }
+    if ((spin & 1023) === 0) {
+      const now = Date.now();
+      if (f !== last) [last, since] = [f, now];
+      else if (now - since > STALL_MS) {
+        while (workers.length > 0) stop(workers.pop()!);
+        throw new Error(`poolkit: a worker thread stopped in the middle of a kernel (no progress for ${STALL_MS / 1000} s); the workers are restarted on the next call`);
       }
     }
   }
