@@ -74,26 +74,35 @@ export function max_pool2d_fwd(
         const t1 = v128.shuffle<f32>(a0, b0, 1, 3, 5, 7);
         const t2 = v128.shuffle<f32>(a1, b1, 0, 2, 4, 6);
         const t3 = v128.shuffle<f32>(a1, b1, 1, 3, 5, 7);
-        let take = maxTap(t0, negInf);
-        let best = v128.bitselect(t0, negInf, take);
-        let bestIdx = i32x4.splat(0);
-        if (withIdx) {
-          const i0 = i32x4.add(i32x4.splat(rowIdx + 2 * ow), lane2);
-          const i2 = i32x4.add(i0, down);
-          bestIdx = i0;
+        const i0 = i32x4.add(i32x4.splat(rowIdx + 2 * ow), lane2);
+        const i2 = i32x4.add(i0, down);
+        // Without NaN the rule is pmax (`v > best ? v : best`), and `gt` its take mask; starting
+        // from the first tap is starting from −inf with it taken. A window holding a NaN (the
+        // four rows' sum is NaN, or ∞ − ∞) is done tap by tap with the rule itself.
+        let best = t0;
+        let bestIdx = i0;
+        const sum = f32x4.add(f32x4.add(a0, b0), f32x4.add(a1, b1));
+        if (v128.any_true(f32x4.ne(sum, sum))) {
+          let take = maxTap(t0, negInf);
+          best = v128.bitselect(t0, negInf, take);
           take = maxTap(t1, best);
           best = v128.bitselect(t1, best, take);
-          bestIdx = v128.bitselect(i32x4.add(i0, one), bestIdx, take);
+          if (withIdx) bestIdx = v128.bitselect(i32x4.add(i0, one), bestIdx, take);
           take = maxTap(t2, best);
           best = v128.bitselect(t2, best, take);
-          bestIdx = v128.bitselect(i2, bestIdx, take);
+          if (withIdx) bestIdx = v128.bitselect(i2, bestIdx, take);
           take = maxTap(t3, best);
           best = v128.bitselect(t3, best, take);
-          bestIdx = v128.bitselect(i32x4.add(i2, one), bestIdx, take);
+          if (withIdx) bestIdx = v128.bitselect(i32x4.add(i2, one), bestIdx, take);
+        } else if (withIdx) {
+          bestIdx = v128.bitselect(i32x4.add(i0, one), bestIdx, f32x4.gt(t1, best));
+          best = f32x4.pmax(best, t1);
+          bestIdx = v128.bitselect(i2, bestIdx, f32x4.gt(t2, best));
+          best = f32x4.pmax(best, t2);
+          bestIdx = v128.bitselect(i32x4.add(i2, one), bestIdx, f32x4.gt(t3, best));
+          best = f32x4.pmax(best, t3);
         } else {
-          best = v128.bitselect(t1, best, maxTap(t1, best));
-          best = v128.bitselect(t2, best, maxTap(t2, best));
-          best = v128.bitselect(t3, best, maxTap(t3, best));
+          best = f32x4.pmax(f32x4.pmax(f32x4.pmax(t0, t1), t2), t3);
         }
         const n = outW - ow;
         if (n >= 4) {
