@@ -4,6 +4,7 @@
 // suites' generated cases depend only on their seeds.
 
 import assert from 'node:assert/strict';
+import type { WindowOptions } from '../../src/pool/geometry.js';
 
 /** A uniform integer in [lo, hi] (one draw). */
 export const int = (rand: () => number, lo: number, hi: number): number => lo + Math.floor(rand() * (hi - lo + 1));
@@ -44,4 +45,23 @@ export function assertBitsEqual(actual: Float32Array, expected: Float32Array, wh
   assert.equal(actual.length, expected.length, `${what}: length`);
   const i = firstBitDiff(actual, expected);
   assert.equal(i, -1, i < 0 ? '' : `${what}: element ${i} is ${actual[i]} (0x${(new Uint32Array(actual.buffer, actual.byteOffset)[i]! >>> 0).toString(16)}), reference ${expected[i]} (0x${(new Uint32Array(expected.buffer, expected.byteOffset)[i]! >>> 0).toString(16)})`);
+}
+
+/**
+ * Random window options for `spatial` sizes, drawn in a fixed order from `rand`: kernels 1..maxKernel,
+ * strides 1..3, some dilation, padding none (below `zeroPad`), symmetric, explicit asymmetric
+ * pairs or 'same'/'same-lower', and ceil mode half the time, plus a shape of 1–2 × 1–3 planes.
+ */
+export function randomWindow(rand: () => number, spatial: number[], maxKernel: number, zeroPad: number): { shape: number[]; opts: WindowOptions } {
+  const kernel = spatial.map(() => int(rand, 1, maxKernel));
+  const stride = kernel.map(() => int(rand, 1, 3));
+  const dilation = kernel.map(() => (rand() < 0.7 ? 1 : int(rand, 2, 3)));
+  const effective = kernel.map((k, i) => (k - 1) * dilation[i]! + 1);
+  const r = rand();
+  const padding: WindowOptions['padding'] = r < zeroPad ? 0
+    : r < 0.7 ? effective.map((e) => int(rand, 0, Math.floor(e / 2)))
+    : r < 0.9 ? effective.map((e) => [int(rand, 0, e - 1), int(rand, 0, e - 1)] as [number, number])
+    : rand() < 0.5 ? 'same' : 'same-lower';
+  const shape = [int(rand, 1, 2), int(rand, 1, 3), ...spatial];
+  return { shape, opts: { kernelSize: kernel, stride, dilation, padding, ceilMode: rand() < 0.5 } };
 }

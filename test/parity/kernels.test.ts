@@ -20,7 +20,7 @@ import { alloc, f32View, free, kernels, memoryStats, wasmSimdAvailable } from '.
 import { avg_pool_bwd__wasm_simd, avg_pool_bwd_k2s2__wasm_simd, avg_pool_fwd__wasm_simd, max_pool_bwd__wasm_simd, max_pool_bwd_k2s2__wasm_simd, max_pool_fwd__wasm_simd } from '../../src/kernels/wasm/pool.js';
 import { poolGeometry, type PoolGeometry, type WindowOptions } from '../../src/pool/geometry.js';
 import { rng as prng } from '../helpers/gradcheck.js'; // mulberry32, seeded, so failures reproduce
-import { assertBitsEqual, int, values, type Fill } from '../helpers/parity.js';
+import { assertBitsEqual, int, values, type Fill, randomWindow } from '../helpers/parity.js';
 
 function describeGeometry(g: PoolGeometry): string {
   return `in ${g.planes}×${g.inH}×${g.inW} out ${g.outH}×${g.outW} k ${g.kH}×${g.kW} s ${g.sH}×${g.sW} pad ${g.padH}/${g.padEndH}×${g.padW}/${g.padEndW} dil ${g.dilH}×${g.dilW}`;
@@ -39,17 +39,7 @@ function randomCases(seed: number, count: number): Case[] {
   while (cases.length < count) {
     const nd: 1 | 2 = rand() < 0.15 ? 1 : 2;
     const spatial = Array.from({ length: nd }, () => (rand() < 0.8 ? int(rand, 3, 9) : int(rand, 10, 41)));
-    const kernel = spatial.map(() => int(rand, 1, 4));
-    const stride = kernel.map(() => int(rand, 1, 3));
-    const dilation = kernel.map(() => (rand() < 0.7 ? 1 : int(rand, 2, 3)));
-    const effective = kernel.map((k, i) => (k - 1) * dilation[i]! + 1);
-    const r = rand();
-    const padding: WindowOptions['padding'] = r < 0.35 ? 0
-      : r < 0.7 ? effective.map((e) => int(rand, 0, Math.floor(e / 2)))
-      : r < 0.9 ? effective.map((e) => [int(rand, 0, e - 1), int(rand, 0, e - 1)] as [number, number])
-      : rand() < 0.5 ? 'same' : 'same-lower';
-    const shape = [int(rand, 1, 2), int(rand, 1, 3), ...spatial];
-    const opts: WindowOptions = { kernelSize: kernel, stride, dilation, padding, ceilMode: rand() < 0.5 };
+    const { shape, opts } = randomWindow(rand, spatial, 4, 0.35);
     try {
       poolGeometry(nd === 2 ? 'max_pool2d' : 'max_pool1d', nd, shape, opts);
     } catch {

@@ -25,7 +25,7 @@ import { scope } from '../../src/tensor/scope.js';
 import { Tensor } from '../../src/tensor/tensor.js';
 import { activeThreads, setNumThreads } from '../../src/threads/pool.js';
 import { rng as prng } from '../helpers/gradcheck.js';
-import { assertBitsEqual, int, values, type Fill } from '../helpers/parity.js';
+import { assertBitsEqual, int, values, type Fill, randomWindow } from '../helpers/parity.js';
 
 type Nd = 1 | 2 | 3;
 
@@ -60,17 +60,7 @@ function randomCases(seed: number, count: number, dims: readonly Nd[]): Case[] {
     const r0 = rand();
     const nd = dims[Math.min(dims.length - 1, Math.floor(r0 * dims.length))]!;
     const spatial = Array.from({ length: nd }, () => (nd === 3 ? int(rand, 2, 6) : rand() < 0.8 ? int(rand, 3, 11) : int(rand, 12, 41)));
-    const kernel = spatial.map(() => int(rand, 1, nd === 3 ? 3 : 4));
-    const stride = kernel.map(() => int(rand, 1, 3));
-    const dilation = kernel.map(() => (rand() < 0.7 ? 1 : int(rand, 2, 3)));
-    const effective = kernel.map((k, i) => (k - 1) * dilation[i]! + 1);
-    const r = rand();
-    const padding: WindowOptions['padding'] = r < 0.4 ? 0
-      : r < 0.7 ? effective.map((e) => int(rand, 0, Math.floor(e / 2)))
-      : r < 0.9 ? effective.map((e) => [int(rand, 0, e - 1), int(rand, 0, e - 1)] as [number, number])
-      : rand() < 0.5 ? 'same' : 'same-lower';
-    const shape = [int(rand, 1, 2), int(rand, 1, 3), ...spatial];
-    const opts: WindowOptions = { kernelSize: kernel, stride, dilation, padding, ceilMode: rand() < 0.5 };
+    const { shape, opts } = randomWindow(rand, spatial, nd === 3 ? 3 : 4, 0.4);
     try {
       poolGeometry(`lp_pool${nd}d`, nd, shape, opts);
     } catch {
