@@ -38,6 +38,11 @@ export function max_pool2d_fwd(
     else maxPool2dK2S2(x, out, 0, planes, inH, inW, outH, outW, false);
     return 1;
   }
+  if (kH == 3 && kW == 3 && sH == 2 && sW == 2 && padH <= 1 && padW <= 1 && dilH == 1 && dilW == 1) {
+    if (indices != 0) maxPool2dK3S2(x, out, indices, planes, inH, inW, outH, outW, padH, padW, true);
+    else maxPool2dK3S2(x, out, 0, planes, inH, inW, outH, outW, padH, padW, false);
+    return 1;
+  }
   if (indices != 0) maxPool2d(x, out, indices, planes, inH, inW, outH, outW, kH, kW, sH, sW, padH, padW, dilH, dilW, true);
   else maxPool2d(x, out, 0, planes, inH, inW, outH, outW, kH, kW, sH, sW, padH, padW, dilH, dilW, false);
   return 1;
@@ -116,6 +121,199 @@ export function max_pool2d_fwd(
       }
     }
   }
+}
+
+/**
+ * k3s2 max pooling, dilation 1, padding 0 or 1 (ResNet's stem, AlexNet, GoogLeNet), any size and
+ * ceil mode. The rule is separable: taking each input row's winner (its taps in column order)
+ * and then the rows' winners in row order with the same rule gives the row-major scan's winner —
+ * the first row holding the maximum, and that row's first maximum; the last NaN, as NaN wins
+ * every later tap. So four windows at a time: per row, two loads hold the middle (even) and
+ * right (odd) taps, the left tap is the odd one shifted in from column b − 1; without NaN the
+ * rule is pmax with `gt` as its take mask.
+ *
+ * Tiles of K3S2_TILE output rows: the tile's input rows are first summed as one span — a
+ * sequential stream that brings them into L1 and tells whether they hold a NaN (or ∞ − ∞), in
+ * which case the tile is done tap by tap with the rule itself (maxWindow). Then each group of four
+ * columns walks down the tile, keeping the row two windows share (the last of one, the first of
+ * the next) in registers, so each input row is taken about once.
+ */
+const K3S2_TILE = 8;
+
+@inline function maxPool2dK3S2(x: usize, out: usize, indices: usize, planes: i32, inH: i32, inW: i32, outH: i32, outW: i32,
+  padH: i32, padW: i32, withIdx: bool): void {
+  // Columns [0, owEnd) have their right tap inside the input; full groups of four run there (the
+  // last one overlapping the one before when owEnd is not a multiple of 4).
+  const owEnd = inW - 3 + padW < 0 ? 0 : min<i32>(outW, (inW - 3 + padW) / 2 + 1);
+  const simdEnd = owEnd >= 4 ? owEnd : 0;
+  // Rows [1, ohEnd) have all three taps inside the input.
+  const ohEnd = inH - 3 + padH < 0 ? 0 : min<i32>(outH, (inH - 3 + padH) / 2 + 1);
+  const negInf = f32x4.splat(-Infinity);
+  const evenLanes = i32x4(0, 2, 4, 6);
+  const one = i32x4.splat(1), minusOne = i32x4.splat(-1);
+  const inPlane = inH * inW;
+  const rowBytes = <usize>inW << 2, outRowBytes = <usize>outW << 2;
+  for (let p = 0; p < planes; p++) {
+    const xp = x + ((<usize>p * <usize>inPlane) << 2);
+    const op0 = out + ((<usize>p * <usize>(outH * outW)) << 2);
+    const ip0 = indices + ((<usize>p * <usize>(outH * outW)) << 2);
+    for (let oh0 = 0; oh0 < outH; oh0 += K3S2_TILE) {
+      const oh1 = min<i32>(oh0 + K3S2_TILE, outH);
+      const r0 = max<i32>(2 * oh0 - padH, 0), r1 = min<i32>(2 * (oh1 - 1) - padH + 2, inH - 1);
+      const nan = spanHasNaN(xp + (<usize>(r0 * inW) << 2), (r1 - r0 + 1) * inW);
+      for (let g = 0; !nan && g < simdEnd; g += 4) {
+        const ow = min<i32>(g, simdEnd - 4);
+        const b = 2 * ow - padW + 1; // lane 0's middle tap
+        // Column 0's window with padding 1: its left tap is padding, so it starts from −inf with
+        // the index of its first tap inside, the middle one.
+        const padded = ow == 0 && padW == 1;
+        const leftStep = padded ? i32x4(0, -1, -1, -1) : minusOne;
+        let carry = negInf;
+        let carryIdx = minusOne;
+        let carryRow = -1;
+        let oh = oh0;
+        while (oh < oh1) {
+          const hs = 2 * oh - padH;
+          if (carryRow == hs && oh < ohEnd && !padded) {
+            // The common steps: three rows inside, the first carried, no padding to the left.
+            const end = min<i32>(oh1, ohEnd);
+            let q = xp + (<usize>((hs + 1) * inW + b) << 2);
+            let o = <usize>(oh * outW + ow) << 2;
+            let e1 = i32x4.add(i32x4.splat((hs + 1) * inW + b), evenLanes);
+            const down = i32x4.splat(inW), down2 = i32x4.splat(2 * inW);
+            for (; oh < end; oh++, q += rowBytes << 1, o += outRowBytes) {
+              const q2 = q + rowBytes;
+              const a0 = v128.load(q), a1 = v128.load(q, 16), c0 = v128.load(q2), c1 = v128.load(q2, 16);
+              const even1 = v128.shuffle<f32>(a0, a1, 0, 2, 4, 6), odd1 = v128.shuffle<f32>(a0, a1, 1, 3, 5, 7);
+              const even2 = v128.shuffle<f32>(c0, c1, 0, 2, 4, 6), odd2 = v128.shuffle<f32>(c0, c1, 1, 3, 5, 7);
+              // [b − 1, b + 1, b + 3, b + 5]: a byte rotation (palignr), as the load is a splat.
+              let r1 = v128.shuffle<f32>(v128.load32_splat(q - 4), odd1, 3, 4, 5, 6);
+              let r2 = v128.shuffle<f32>(v128.load32_splat(q2 - 4), odd2, 3, 4, 5, 6);
+              let best = carry;
+              if (withIdx) {
+                const e2 = i32x4.add(e1, down);
+                let i1 = i32x4.add(e1, minusOne), i2 = i32x4.add(e2, minusOne);
+                i1 = v128.bitselect(e1, i1, f32x4.gt(even1, r1));
+                i2 = v128.bitselect(e2, i2, f32x4.gt(even2, r2));
+                r1 = f32x4.pmax(r1, even1);
+                r2 = f32x4.pmax(r2, even2);
+                i1 = v128.bitselect(i32x4.add(e1, one), i1, f32x4.gt(odd1, r1));
+                i2 = v128.bitselect(i32x4.add(e2, one), i2, f32x4.gt(odd2, r2));
+                r1 = f32x4.pmax(r1, odd1);
+                r2 = f32x4.pmax(r2, odd2);
+                let bestIdx = v128.bitselect(i1, carryIdx, f32x4.gt(r1, best));
+                best = f32x4.pmax(best, r1);
+                bestIdx = v128.bitselect(i2, bestIdx, f32x4.gt(r2, best));
+                v128.store(ip0 + o, bestIdx);
+                carryIdx = i2;
+                e1 = i32x4.add(e1, down2);
+              } else {
+                r1 = f32x4.pmax(f32x4.pmax(r1, even1), odd1);
+                r2 = f32x4.pmax(f32x4.pmax(r2, even2), odd2);
+                best = f32x4.pmax(best, r1);
+              }
+              v128.store(op0 + o, f32x4.pmax(best, r2));
+              carry = r2;
+            }
+            carryRow = 2 * (oh - 1) - padH + 2;
+            continue;
+          }
+          // Any other step: the window's rows inside the input, one by one.
+          const hFirst = hs < 0 ? 0 : hs;
+          const hLast = min<i32>(hs + 2, inH - 1);
+          let best = carry;
+          let bestIdx = carryIdx;
+          let h = hFirst;
+          if (carryRow == hFirst) h++;
+          for (; h <= hLast; h++) {
+            const q = xp + (<usize>(h * inW + b) << 2);
+            const a0 = v128.load(q), a1 = v128.load(q, 16);
+            const even = v128.shuffle<f32>(a0, a1, 0, 2, 4, 6);
+            const odd = v128.shuffle<f32>(a0, a1, 1, 3, 5, 7);
+            const l = select<v128>(negInf, v128.load32_splat(q - 4), padded);
+            let rowBest = v128.shuffle<f32>(l, odd, 3, 4, 5, 6);
+            let rowIdx = carryIdx;
+            if (withIdx) {
+              const evenIdx = i32x4.add(i32x4.splat(h * inW + b), evenLanes);
+              rowIdx = i32x4.add(evenIdx, leftStep);
+              rowIdx = v128.bitselect(evenIdx, rowIdx, f32x4.gt(even, rowBest));
+              rowBest = f32x4.pmax(rowBest, even);
+              rowIdx = v128.bitselect(i32x4.add(evenIdx, one), rowIdx, f32x4.gt(odd, rowBest));
+              rowBest = f32x4.pmax(rowBest, odd);
+              bestIdx = h == hFirst ? rowIdx : v128.bitselect(rowIdx, bestIdx, f32x4.gt(rowBest, best));
+            } else {
+              rowBest = f32x4.pmax(f32x4.pmax(rowBest, even), odd);
+            }
+            best = h == hFirst ? rowBest : f32x4.pmax(best, rowBest);
+            carry = rowBest;
+            carryIdx = rowIdx;
+          }
+          carryRow = hLast;
+          const o = <usize>(oh * outW + ow) << 2;
+          v128.store(op0 + o, best);
+          if (withIdx) v128.store(ip0 + o, bestIdx);
+          oh++;
+        }
+      }
+      // Columns whose window runs past the right edge (all of them when fewer than four fit), or
+      // every column when the tile's rows hold a NaN.
+      const cFirst = nan ? 0 : simdEnd;
+      for (let oh = oh0; oh < oh1; oh++) {
+        const hs = 2 * oh - padH;
+        const hFirst = hs < 0 ? 0 : hs;
+        const hCount = min<i32>(hs + 2, inH - 1) - hFirst + 1;
+        const o = <usize>(oh * outW) << 2;
+        for (let c = cFirst; c < outW; c++) maxWindow(xp, op0 + o, ip0 + o, c, hFirst, hCount, inW, 3, 2, padW, 1, 1, withIdx);
+      }
+    }
+  }
+}
+
+/**
+ * Whether `n` floats at `p` hold a NaN (or both infinities: their sum is NaN too), by summing them
+ * in four running vector sums (the last 0–15 one by one).
+ */
+@inline function spanHasNaN(p: usize, n: i32): bool {
+  let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
+  const end = p + (<usize>n << 2);
+  let q = p;
+  for (; q + 64 <= end; q += 64) {
+    s0 = f32x4.add(s0, v128.load(q));
+    s1 = f32x4.add(s1, v128.load(q, 16));
+    s2 = f32x4.add(s2, v128.load(q, 32));
+    s3 = f32x4.add(s3, v128.load(q, 48));
+  }
+  const s = f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3));
+  return v128.any_true(f32x4.ne(s, s)) || spanTailHasNaN(q, end);
+}
+
+/** Whether the floats in [q, end) (fewer than 16) hold a NaN. */
+@inline function spanTailHasNaN(q: usize, end: usize): bool {
+  let acc: f32 = 0;
+  for (; q < end; q += 4) acc += load<f32>(q);
+  return acc != acc;
+}
+
+/** Output column `c` of one row (taps from row `hFirst`, `hCount` rows): the reference's rule, tap by tap. */
+@inline function maxWindow(xp: usize, op: usize, ip: usize, c: i32, hFirst: i32, hCount: i32, inW: i32, kW: i32, sW: i32,
+  padW: i32, dilH: i32, dilW: i32, withIdx: bool): void {
+  const wStart = c * sW - padW;
+  const wFirst = tapFirst(wStart, dilW);
+  const wCount = tapCount(wFirst, wStart, kW, dilW, inW);
+  let best: f32 = -Infinity;
+  let bestIdx = hFirst * inW + wFirst;
+  for (let i = 0, h = hFirst; i < hCount; i++, h += dilH) {
+    for (let j = 0, w = wFirst; j < wCount; j++, w += dilW) {
+      const idx = h * inW + w;
+      const v = load<f32>(xp + (<usize>idx << 2));
+      if (v > best || v != v) {
+        best = v;
+        bestIdx = idx;
+      }
+    }
+  }
+  store<f32>(op + (<usize>c << 2), best);
+  if (withIdx) store<i32>(ip + (<usize>c << 2), bestIdx);
 }
 
 /**
@@ -309,23 +507,7 @@ export function max_pool2d_fwd(
       for (let c = 0; c < outW; c++) {
         if (c == owLo) c = ow;
         if (c >= outW) break;
-        const wStart = c * sW - padW;
-        const wFirst = tapFirst(wStart, dilW);
-        const wCount = tapCount(wFirst, wStart, kW, dilW, inW);
-        let best: f32 = -Infinity;
-        let bestIdx = hFirst * inW + wFirst;
-        for (let i = 0, h = hFirst; i < hCount; i++, h += dilH) {
-          for (let j = 0, w = wFirst; j < wCount; j++, w += dilW) {
-            const idx = h * inW + w;
-            const v = load<f32>(xp + (<usize>idx << 2));
-            if (v > best || v != v) {
-              best = v;
-              bestIdx = idx;
-            }
-          }
-        }
-        store<f32>(op + (<usize>c << 2), best);
-        if (withIdx) store<i32>(ip + (<usize>c << 2), bestIdx);
+        maxWindow(xp, op, ip, c, hFirst, hCount, inW, kW, sW, padW, dilH, dilW, withIdx);
       }
     }
   }

@@ -60,6 +60,15 @@ const EDGE_CASES: Case[] = [
   { nd: 2, shape: [1, 2, 9, 40], opts: { kernelSize: [2, 3], stride: 2, dilation: [2, 1] } },
   ...[2, 4, 6, 14, 15, 17].map((w) => ({ nd: 2 as const, shape: [2, 3, 5, w], opts: { kernelSize: 2, stride: 2 } })), // k2s2 rows ending in 1–3 windows
   { nd: 2, shape: [1, 2, 17, 17], opts: { kernelSize: 3, stride: 2, padding: 1 } },
+  // k3s2 with padding 0 or 1: several tiles of output rows, odd and even sizes, ceil mode, rows of
+  // fewer than four SIMD columns, a last group overlapping the one before.
+  { nd: 2, shape: [2, 3, 40, 37], opts: { kernelSize: 3, stride: 2, padding: 1 } },
+  { nd: 2, shape: [1, 2, 35, 36], opts: { kernelSize: 3, stride: 2 } },
+  { nd: 2, shape: [1, 2, 36, 35], opts: { kernelSize: 3, stride: 2, ceilMode: true } },
+  { nd: 2, shape: [1, 2, 38, 41], opts: { kernelSize: 3, stride: 2, padding: 1, ceilMode: true } },
+  { nd: 2, shape: [1, 1, 19, 9], opts: { kernelSize: 3, stride: 2, padding: 1, ceilMode: true } },
+  { nd: 2, shape: [1, 1, 7, 6], opts: { kernelSize: 3, stride: 2 } },
+  { nd: 2, shape: [1, 1, 3, 3], opts: { kernelSize: 3, stride: 2, padding: 1 } },
   { nd: 2, shape: [1, 2, 9, 9], opts: { kernelSize: 3, stride: 2, padding: 1, ceilMode: true } },
   { nd: 2, shape: [1, 2, 7, 7], opts: { kernelSize: 2, stride: 2, ceilMode: true } },
   { nd: 2, shape: [1, 1, 5, 5], opts: { kernelSize: 3, stride: 2, padding: 1, ceilMode: true } },
@@ -77,7 +86,7 @@ const EDGE_CASES: Case[] = [
   { nd: 2, shape: [1, 1, 3, 3], opts: { kernelSize: [1, 2], stride: 1, dilation: [1, 3], padding: [[0, 0], [2, 2]] } },
 ];
 
-const FILLS: Fill[] = ['normal', 'ties', 'special', 'neginf'];
+const FILLS: Fill[] = ['normal', 'ties', 'special', 'neginf', 'zeros', 'sparse'];
 const CASES = [...EDGE_CASES, ...randomCases(20261127, 260)];
 
 function geometryOf(c: Case, op: string): PoolGeometry {
