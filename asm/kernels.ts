@@ -69,10 +69,41 @@ export function max_pool2d_fwd(
   let o: usize = 0;
   for (let p = 0; p < planes; p++) {
     const xp = x + ((<usize>p * <usize>(inH * inW)) << 2);
-    for (let oh = 0; oh < outH; oh++) {
+    for (let oh = 0; oh < outH; oh++, o += <usize>outW) {
       const rowIdx = 2 * oh * inW;
-      for (let ow = 0; ow < outW; ow += 4, o += 4) {
-        const q = xp + (<usize>(rowIdx + 2 * ow) << 2);
+      const row = xp + (<usize>rowIdx << 2);
+      // Without NaN the rule is pmax (`v > best ? v : best`), and `gt` its take mask; starting
+      // from the first tap is starting from −inf with it taken. The row's loads are summed: a
+      // NaN sum (a NaN tap, or ∞ − ∞) has the row redone tap by tap with the rule itself.
+      let sum = f32x4.splat(0);
+      for (let ow = 0; ow < outW; ow += 4) {
+        const q = row + (<usize>(2 * ow) << 2);
+        const r = q + (<usize>inW << 2);
+        const a0 = v128.load(q), b0 = v128.load(q, 16), a1 = v128.load(r), b1 = v128.load(r, 16);
+        const t0 = v128.shuffle<f32>(a0, b0, 0, 2, 4, 6);
+        const t1 = v128.shuffle<f32>(a0, b0, 1, 3, 5, 7);
+        const t2 = v128.shuffle<f32>(a1, b1, 0, 2, 4, 6);
+        const t3 = v128.shuffle<f32>(a1, b1, 1, 3, 5, 7);
+        sum = f32x4.add(sum, f32x4.add(f32x4.add(a0, b0), f32x4.add(a1, b1)));
+        let best = t0;
+        if (withIdx) {
+          const i0 = i32x4.add(i32x4.splat(rowIdx + 2 * ow), lane2);
+          const i2 = i32x4.add(i0, down);
+          let bestIdx = v128.bitselect(i32x4.add(i0, one), i0, f32x4.gt(t1, best));
+          best = f32x4.pmax(best, t1);
+          bestIdx = v128.bitselect(i2, bestIdx, f32x4.gt(t2, best));
+          best = f32x4.pmax(best, t2);
+          bestIdx = v128.bitselect(i32x4.add(i2, one), bestIdx, f32x4.gt(t3, best));
+          best = f32x4.pmax(best, t3);
+          storeGroup(indices + (o << 2), bestIdx, ow, outW);
+        } else {
+          best = f32x4.pmax(f32x4.pmax(f32x4.pmax(t0, t1), t2), t3);
+        }
+        storeGroup(out + (o << 2), best, ow, outW);
+      }
+      if (!v128.any_true(f32x4.ne(sum, sum))) continue;
+      for (let ow = 0; ow < outW; ow += 4) {
+        const q = row + (<usize>(2 * ow) << 2);
         const r = q + (<usize>inW << 2);
         const a0 = v128.load(q), b0 = v128.load(q, 16), a1 = v128.load(r), b1 = v128.load(r, 16);
         const t0 = v128.shuffle<f32>(a0, b0, 0, 2, 4, 6);
@@ -81,46 +112,30 @@ export function max_pool2d_fwd(
         const t3 = v128.shuffle<f32>(a1, b1, 1, 3, 5, 7);
         const i0 = i32x4.add(i32x4.splat(rowIdx + 2 * ow), lane2);
         const i2 = i32x4.add(i0, down);
-        // Without NaN the rule is pmax (`v > best ? v : best`), and `gt` its take mask; starting
-        // from the first tap is starting from −inf with it taken. A window holding a NaN (the
-        // four rows' sum is NaN, or ∞ − ∞) is done tap by tap with the rule itself.
-        let best = t0;
         let bestIdx = i0;
-        const sum = f32x4.add(f32x4.add(a0, b0), f32x4.add(a1, b1));
-        if (v128.any_true(f32x4.ne(sum, sum))) {
-          let take = maxTap(t0, negInf);
-          best = v128.bitselect(t0, negInf, take);
-          take = maxTap(t1, best);
-          best = v128.bitselect(t1, best, take);
-          if (withIdx) bestIdx = v128.bitselect(i32x4.add(i0, one), bestIdx, take);
-          take = maxTap(t2, best);
-          best = v128.bitselect(t2, best, take);
-          if (withIdx) bestIdx = v128.bitselect(i2, bestIdx, take);
-          take = maxTap(t3, best);
-          best = v128.bitselect(t3, best, take);
-          if (withIdx) bestIdx = v128.bitselect(i32x4.add(i2, one), bestIdx, take);
-        } else if (withIdx) {
-          bestIdx = v128.bitselect(i32x4.add(i0, one), bestIdx, f32x4.gt(t1, best));
-          best = f32x4.pmax(best, t1);
-          bestIdx = v128.bitselect(i2, bestIdx, f32x4.gt(t2, best));
-          best = f32x4.pmax(best, t2);
-          bestIdx = v128.bitselect(i32x4.add(i2, one), bestIdx, f32x4.gt(t3, best));
-          best = f32x4.pmax(best, t3);
-        } else {
-          best = f32x4.pmax(f32x4.pmax(f32x4.pmax(t0, t1), t2), t3);
-        }
-        const n = outW - ow;
-        if (n >= 4) {
-          v128.store(out + (o << 2), best);
-          if (withIdx) v128.store(indices + (o << 2), bestIdx);
-        } else {
-          storeLanes(out + (o << 2), best, n);
-          if (withIdx) storeLanes(indices + (o << 2), bestIdx, n);
-          o -= <usize>(4 - n);
-        }
+        let take = maxTap(t0, negInf);
+        let best = v128.bitselect(t0, negInf, take);
+        take = maxTap(t1, best);
+        best = v128.bitselect(t1, best, take);
+        bestIdx = v128.bitselect(i32x4.add(i0, one), bestIdx, take);
+        take = maxTap(t2, best);
+        best = v128.bitselect(t2, best, take);
+        bestIdx = v128.bitselect(i2, bestIdx, take);
+        take = maxTap(t3, best);
+        best = v128.bitselect(t3, best, take);
+        bestIdx = v128.bitselect(i32x4.add(i2, one), bestIdx, take);
+        storeGroup(out + (o << 2), best, ow, outW);
+        if (withIdx) storeGroup(indices + (o << 2), bestIdx, ow, outW);
       }
     }
   }
+}
+
+/** Stores the group of four outputs at column `ow` of a row of `outW`: all four, or the 1–3 inside the row. */
+@inline function storeGroup(p: usize, v: v128, ow: i32, outW: i32): void {
+  const n = outW - ow;
+  if (n >= 4) v128.store(p + (<usize>ow << 2), v);
+  else storeLanes(p + (<usize>ow << 2), v, n);
 }
 
 /**
