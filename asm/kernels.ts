@@ -165,7 +165,7 @@ const K3S2_TILE = 8;
   const ohEnd = inH - 3 + padH < 0 ? 0 : min<i32>(outH, (inH - 3 + padH) / 2 + 1);
   const negInf = f32x4.splat(-Infinity);
   const evenLanes = i32x4(0, 2, 4, 6);
-  const one = i32x4.splat(1), minusOne = i32x4.splat(-1);
+  const one = i32x4.splat(1), two = i32x4.splat(2), minusOne = i32x4.splat(-1);
   const inPlane = inH * inW;
   const rowBytes = <usize>inW << 2, outRowBytes = <usize>outW << 2;
   for (let p = 0; p < planes; p++) {
@@ -194,7 +194,8 @@ const K3S2_TILE = 8;
             const end = min<i32>(oh1, ohEnd);
             let q = xp + (<usize>((hs + 1) * inW + b) << 2);
             let o = <usize>(oh * outW + ow) << 2;
-            let e1 = i32x4.add(i32x4.splat((hs + 1) * inW + b), evenLanes);
+            // Each lane's left tap in row hs + 1.
+            let e1 = i32x4.add(i32x4.splat((hs + 1) * inW + b - 1), evenLanes);
             const down = i32x4.splat(inW), down2 = i32x4.splat(2 * inW);
             for (; oh < end; oh++, q += rowBytes << 1, o += outRowBytes) {
               const q2 = q + rowBytes;
@@ -206,16 +207,16 @@ const K3S2_TILE = 8;
               let r2 = v128.shuffle<f32>(v128.load32_splat(q2 - 4), odd2, 3, 4, 5, 6);
               let best = carry;
               if (withIdx) {
-                const e2 = i32x4.add(e1, down);
-                let i1 = i32x4.add(e1, minusOne), i2 = i32x4.add(e2, minusOne);
-                i1 = v128.bitselect(e1, i1, f32x4.gt(even1, r1));
-                i2 = v128.bitselect(e2, i2, f32x4.gt(even2, r2));
+                // A row's winner is its left tap + 0, 1 or 2: 1 where the middle tap was taken,
+                // 2 where the right one was (the later take wins, and 2 > 1).
+                const takeE1 = f32x4.gt(even1, r1), takeE2 = f32x4.gt(even2, r2);
                 r1 = f32x4.pmax(r1, even1);
                 r2 = f32x4.pmax(r2, even2);
-                i1 = v128.bitselect(i32x4.add(e1, one), i1, f32x4.gt(odd1, r1));
-                i2 = v128.bitselect(i32x4.add(e2, one), i2, f32x4.gt(odd2, r2));
+                const takeO1 = f32x4.gt(odd1, r1), takeO2 = f32x4.gt(odd2, r2);
                 r1 = f32x4.pmax(r1, odd1);
                 r2 = f32x4.pmax(r2, odd2);
+                const i1 = i32x4.add(e1, i32x4.max_u(v128.and(takeE1, one), v128.and(takeO1, two)));
+                const i2 = i32x4.add(i32x4.add(e1, down), i32x4.max_u(v128.and(takeE2, one), v128.and(takeO2, two)));
                 let bestIdx = v128.bitselect(i1, carryIdx, f32x4.gt(r1, best));
                 best = f32x4.pmax(best, r1);
                 bestIdx = v128.bitselect(i2, bestIdx, f32x4.gt(r2, best));
