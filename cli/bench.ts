@@ -148,6 +148,25 @@ function measureSync(t: Timing, fn: () => void): number {
   return median(times);
 }
 
+/**
+ * Median ms of `a` and of `b`, run in turns after both warm up: poolkit and the copy yardstick
+ * see the same machine load, so their ratio holds even when the load changes between rows.
+ */
+function measurePair(t: Timing, a: () => void, b: () => void): [number, number] {
+  for (const fn of [a, b]) for (let i = 0, w0 = performance.now(); i < WARMUP || performance.now() - w0 < WARMUP_MS; i++) fn();
+  const ta: number[] = [], tb: number[] = [];
+  const start = performance.now();
+  while (moreRuns(t, ta, start)) {
+    let t0 = performance.now();
+    a();
+    ta.push(performance.now() - t0);
+    t0 = performance.now();
+    b();
+    tb.push(performance.now() - t0);
+  }
+  return [median(ta), median(tb)];
+}
+
 /** The same for peers whose calls return promises (ONNX Runtime). */
 async function measureAsync(t: Timing, fn: () => unknown): Promise<number> {
   for (let i = 0, w0 = performance.now(); i < WARMUP || performance.now() - w0 < WARMUP_MS; i++) await fn();
@@ -193,15 +212,15 @@ class CopyYardstick {
   private readonly ctrl = new Int32Array(new SharedArrayBuffer(3 * 4));
   private readonly workers: Worker[] = [];
 
-  private constructor(maxBytes: number, private readonly timing: Timing) {
+  private constructor(maxBytes: number) {
     const n = Math.ceil(maxBytes / 8);
     this.src = new Float32Array(new SharedArrayBuffer(n * 4)).fill(1.5);
     this.dst = new Float32Array(new SharedArrayBuffer(n * 4));
     this.dst.set(this.src); // fault the pages in once
   }
 
-  static async start(maxBytes: number, workers: number, timing: Timing): Promise<CopyYardstick> {
-    const y = new CopyYardstick(maxBytes, timing);
+  static async start(maxBytes: number, workers: number): Promise<CopyYardstick> {
+    const y = new CopyYardstick(maxBytes);
     for (let part = 0; part < workers; part++) {
       const w = new Worker(COPY_WORKER, {
         eval: true, workerData: { ctrl: y.ctrl.buffer, src: y.src.buffer, dst: y.dst.buffer, part, parts: workers },
@@ -213,26 +232,21 @@ class CopyYardstick {
     return y;
   }
 
-  /** Median ms to copy `bytes` on `threads` (1, or 2 workers); measured next to each row, so under the same load. */
-  ms(bytes: number, threads: number): number {
+  /** One copy of `bytes` on `threads` (1, or 2 workers): timed in turns with poolkit's call, so under the same load. */
+  copier(bytes: number, threads: number): () => void {
     const n = Math.ceil(bytes / 8);
-    return threads === 1 ? this.onCallingThread(n) : this.onWorkers(n);
-  }
-
-  private onCallingThread(n: number): number {
-    const src = this.src.subarray(0, n), dst = this.dst.subarray(0, n);
-    return measureSync(this.timing, () => dst.set(src));
-  }
-
-  private onWorkers(n: number): number {
+    if (threads === 1) {
+      const src = this.src.subarray(0, n), dst = this.dst.subarray(0, n);
+      return () => dst.set(src);
+    }
     const { ctrl } = this, parts = this.workers.length;
-    return measureSync(this.timing, () => {
+    return () => {
       Atomics.store(ctrl, N, n);
       Atomics.store(ctrl, DONE, 0);
       Atomics.add(ctrl, GEN, 1);
       Atomics.notify(ctrl, GEN);
       for (let done; (done = Atomics.load(ctrl, DONE)) < parts;) Atomics.wait(ctrl, DONE, done);
-    });
+    };
   }
 
   stop(): void {
@@ -254,11 +268,13 @@ function poolkitOp(c: PoolCase): (x: Tensor) => Tensor {
 }
 
 /**
- * Median ms of one pooling call (or call + backward) on `threads` threads. The input lives in an
- * outer scope for the whole measurement and each run in its own scope, so storage stays in the
- * wasm memory, is reused from run to run, and no kernel copies its input.
+ * Median ms of one pooling call (or call + backward) on `threads` threads, and of `copy` timed in
+ * turns with it. The input lives in an outer scope for the whole measurement and each run in its
+ * own scope, so storage stays in the wasm memory, is reused from run to run, and no kernel copies
+ * its input.
  */
-function poolkitMs(t: Timing, c: PoolCase, direction: Direction, threads: number, xData: Float32Array, gData: Float32Array): number {
+function poolkitMs(t: Timing, c: PoolCase, direction: Direction, threads: number, xData: Float32Array, gData: Float32Array,
+  copy: () => void): [number, number] {
   setNumThreads(threads);
   const f = poolkitOp(c);
   // zeros() inside a scope is storage in the kernels' memory; tensor(xData) would wrap the
@@ -271,14 +287,14 @@ function poolkitMs(t: Timing, c: PoolCase, direction: Direction, threads: number
   return scope(() => {
     if (direction === 'fwd') {
       const x = placed(xData, c.shape);
-      return measureSync(t, () => scope(() => { f(x); }));
+      return measurePair(t, () => scope(() => { f(x); }), copy);
     }
     const x = placed(xData, c.shape, true);
     const g = placed(gData, outShape(c));
-    return measureSync(t, () => scope(() => {
+    return measurePair(t, () => scope(() => {
       x.grad = null;
       f(x).backward(g);
-    }));
+    }), copy);
   });
 }
 
@@ -606,7 +622,7 @@ export async function bench(argv: string[]): Promise<void> {
   const O: OrtPeer | Missing = values['no-ort'] ? { why: 'skipped (--no-ort)' } : setupOrt(require);
 
   const maxBytes = Math.max(0, ...cases.flatMap((c) => c.directions.map((d) => bytesOf(c, d))));
-  const copy = cases.length ? await CopyYardstick.start(maxBytes, 2, timing) : null;
+  const copy = cases.length ? await CopyYardstick.start(maxBytes, 2) : null;
   const rows: PoolRow[] = [];
   const epochs: EpochRow[] = [];
   try {
@@ -620,8 +636,7 @@ export async function bench(argv: string[]): Promise<void> {
           progress(`  ${c.name} ${direction} ${threads} thread(s) …`);
           // Let the last peer's spinning thread pools (ONNX Runtime's, TF.js's) go to sleep first.
           await new Promise((resolve) => setTimeout(resolve, 250));
-          const pk = poolkitMs(timing, c, direction, threads, xData, gData);
-          const copyMs = copy!.ms(bytes, threads);
+          const [pk, copyMs] = poolkitMs(timing, c, direction, threads, xData, gData, copy!.copier(bytes, threads));
           const row: PoolRow = {
             case: c.name, direction, threads, shape: c.shape, out: outShape(c), bytes,
             poolkitMs: pk, copyMs, gbPerS: bytes / 1e6 / pk, poolkitOverCopy: pk / copyMs,
@@ -751,7 +766,8 @@ function report(
       `Median ms of up to ${timing.runs} runs after at least ${WARMUP} warm-up runs and ${WARMUP_MS} ms. GB/s: bytes the ideal kernel reads + writes (input +`,
       '  output, + int32 indices for max with grad, + grad_out/grad_in for backward; Lp backward also rereads input and output)',
       '  over poolkit\'s time. copy ms: Float32Array.set moving the same bytes (half read, half written), on 1 thread or split',
-      '  over 2 worker threads; pk/copy = poolkit / copy at the same thread count (target ≤ 1.5×).',
+      '  over 2 worker threads, each run taken in turn with one of poolkit\'s (the same machine load); pk/copy = poolkit / copy',
+      '  at the same thread count (target ≤ 1.5×).',
       'Peers: "ms (peer / poolkit)" at the same thread count — above 1× poolkit is faster. TF.js wasm is given NHWC input',
       '  directly (no transpose timed); adaptive 14→7 runs there and in ORT as its exact equivalent, k2s2 pooling.',
       '  ORT: forward only, intraOpNumThreads = threads. PyTorch: torch.set_num_threads(threads), forward under no_grad.',

@@ -153,3 +153,30 @@ describe('poolkit CLI: train → eval → predict on a slice of MNIST', () => {
     assert.match(bad.stderr, /is not a valid PNG image/);
   });
 });
+
+describe('poolkit bench', () => {
+  test('times a case at 1 and 2 threads beside the copy yardstick, says why each skipped peer is missing, and writes the numbers as JSON', () => {
+    const r = poolkit('bench', '--quick', '--runs', '2', '--cases', 'lenet2_max_k2s2', '--no-tf', '--no-ort', '--no-torch', '--json', 'bench.json');
+    assert.equal(r.code, 0, r.stderr);
+    const json = JSON.parse(readFileSync(path.join(dir, 'bench.json'), 'utf8')) as {
+      rows: { case: string; direction: string; threads: number; poolkitMs: number; copyMs: number; poolkitOverCopy: number; gbPerS: number; bytes: number;
+        tfjs: { why?: string }; ort: { why?: string }; torch: { why?: string } }[];
+      epochs: unknown[];
+    };
+    assert.deepEqual(json.rows.map((row) => `${row.case} ${row.direction} ${row.threads}`),
+      ['lenet2_max_k2s2 fwd 1', 'lenet2_max_k2s2 fwd 2', 'lenet2_max_k2s2 fwdbwd 1', 'lenet2_max_k2s2 fwdbwd 2']);
+    for (const row of json.rows) {
+      assert.ok(row.poolkitMs > 0 && row.copyMs > 0, `${row.direction} ${row.threads}: times`);
+      assert.ok(Math.abs(row.poolkitOverCopy - row.poolkitMs / row.copyMs) < 1e-9, 'pk/copy is the ratio of the two medians');
+      assert.ok(Math.abs(row.gbPerS - row.bytes / 1e6 / row.poolkitMs) < 1e-9, 'GB/s is the bytes over poolkit\'s time');
+      assert.match(row.tfjs.why ?? '', /skipped \(--no-tf\)/);
+      assert.match(row.ort.why ?? '', row.direction === 'fwd' ? /skipped \(--no-ort\)/ : /cannot train/);
+      assert.match(row.torch.why ?? '', /skipped \(--no-torch\)/);
+    }
+    assert.deepEqual(json.epochs, [], 'no epoch case asked for');
+    assert.match(r.stdout, /lenet2_max_k2s2 +fwd +1 /);
+    const bad = poolkit('bench', '--cases', 'max_k9');
+    assert.equal(bad.code, 2);
+    assert.match(bad.stderr, /--cases: unknown case\(s\) 'max_k9'/);
+  });
+});
