@@ -48,6 +48,16 @@ export function max_pool2d_fwd(
   return 1;
 }
 
+/**
+ * 1 / d when it is exact — d a power of two whose reciprocal is a normal float — else 0. Then
+ * x · (1 / d) and x / d are the same correctly rounded x·2⁻ᵉ, bit for bit, for every x.
+ */
+@inline function exactReciprocal(d: f32): f32 {
+  const bits = reinterpret<u32>(d);
+  const exp = (bits >> 23) & 0xff;
+  return (bits & 0x7fffff) == 0 && exp >= 1 && exp <= 253 ? 1 / d : 0;
+}
+
 /** Stores the first `n` (1–3) lanes of `v` at `p`. */
 @inline function storeLanes(p: usize, v: v128, n: i32): void {
   store<u32>(p, i32x4.extract_lane(v, 0));
@@ -335,10 +345,13 @@ const K3S2_TILE = 8;
 /**
  * k2s2 average of whole windows, four per step (a row's last 1–3 as maxPool2dK2S2 does): the
  * four taps summed from +0 in row-major order, then divided by `div` — or, for adaptive pooling
- * (`adaptive`), by 1, then `div`, then `div2` (its `sum / kD / kH / kW` with kH = kW = 2).
+ * (`adaptive`), by 1, then 2, then 2 (its `sum / kD / kH / kW` with kH = kW = 2). A division by a
+ * power of two is the multiplication by its reciprocal (exactReciprocal), and a division by 1
+ * is no operation.
  */
-@inline function avgPool2dK2S2(x: usize, out: usize, planes: i32, inH: i32, inW: i32, outH: i32, outW: i32, div: v128, div2: v128, adaptive: bool): void {
-  const zero = f32x4.splat(0), one = f32x4.splat(1);
+@inline function avgPool2dK2S2(x: usize, out: usize, planes: i32, inH: i32, inW: i32, outH: i32, outW: i32, divisor: f32, adaptive: bool): void {
+  const zero = f32x4.splat(0), half = f32x4.splat(0.5);
+  const div = f32x4.splat(divisor), recip = exactReciprocal(divisor), scale = f32x4.splat(recip);
   let o: usize = 0;
   for (let p = 0; p < planes; p++) {
     const xp = x + ((<usize>p * <usize>(inH * inW)) << 2);
@@ -352,7 +365,7 @@ const K3S2_TILE = 8;
         sum = f32x4.add(sum, v128.shuffle<f32>(a0, b0, 1, 3, 5, 7));
         sum = f32x4.add(sum, v128.shuffle<f32>(a1, b1, 0, 2, 4, 6));
         sum = f32x4.add(sum, v128.shuffle<f32>(a1, b1, 1, 3, 5, 7));
-        const v = adaptive ? f32x4.div(f32x4.div(f32x4.div(sum, one), div), div2) : f32x4.div(sum, div);
+        const v = adaptive ? f32x4.mul(f32x4.mul(sum, half), half) : recip != 0 ? f32x4.mul(sum, scale) : f32x4.div(sum, div);
         const n = outW - ow;
         if (n >= 4) v128.store(out + (o << 2), v);
         else {
@@ -608,19 +621,20 @@ export function max_pool2d_bwd_k2s2(gradOut: usize, indices: usize, gradIn: usiz
 export function avg_pool2d_bwd_k2s2(gradOut: usize, gradIn: usize, planes: i32, inH: i32, inW: i32, outH: i32, outW: i32, divisor: i32): i32 {
   if (planes < 0 || outH < 0 || outW < 0 || inH < 2 * outH || inW < 2 * outW || inH > 2 * outH + 1 || inW > 2 * outW + 1 ||
       divisor == 0 || !divisorFits(divisor, 1, 1)) return 0;
-  avgPool2dBwdK2S2(gradOut, gradIn, planes, inH, inW, outH, outW, f32x4.splat(<f32>divisor), f32x4.splat(1), false);
+  avgPool2dBwdK2S2(gradOut, gradIn, planes, inH, inW, outH, outW, <f32>divisor, false);
   return 1;
 }
 
 /**
  * Writes every element of gradIn for k2s2 whole windows: +0 + gradOut / div over each window — or,
- * for adaptive pooling (`adaptive`), +0 + ((gradOut / 1) / div) / div2 — and +0 in an odd last row
- * or column. Four windows per step; a row's last 1–3 as vectors too (gradOut read within its
+ * for adaptive pooling (`adaptive`), +0 + ((gradOut / 1) / 2) / 2 — and +0 in an odd last row
+ * or column (divisions as avgPool2dK2S2's). Four windows per step; a row's last 1–3 as vectors too (gradOut read within its
  * plane or the slack), only their 2·n columns stored.
  */
 @inline function avgPool2dBwdK2S2(gradOut: usize, gradIn: usize, planes: i32, inH: i32, inW: i32, outH: i32, outW: i32,
-  div: v128, div2: v128, adaptive: bool): void {
-  const zero = f32x4.splat(0), one = f32x4.splat(1);
+  divisor: f32, adaptive: bool): void {
+  const zero = f32x4.splat(0), half = f32x4.splat(0.5);
+  const div = f32x4.splat(divisor), recip = exactReciprocal(divisor), scale = f32x4.splat(recip);
   const inPlane = inH * inW;
   let go = gradOut;
   for (let p = 0; p < planes; p++) {
@@ -630,7 +644,7 @@ export function avg_pool2d_bwd_k2s2(gradOut: usize, gradIn: usize, planes: i32, 
       const row1 = row0 + (<usize>inW << 2);
       for (let ow = 0; ow < outW; ow += 4) {
         const g = v128.load(go + (<usize>ow << 2));
-        const d = f32x4.add(zero, adaptive ? f32x4.div(f32x4.div(f32x4.div(g, one), div), div2) : f32x4.div(g, div));
+        const d = f32x4.add(zero, adaptive ? f32x4.mul(f32x4.mul(g, half), half) : recip != 0 ? f32x4.mul(g, scale) : f32x4.div(g, div));
         const lo = v128.shuffle<f32>(d, d, 0, 0, 1, 1), hi = v128.shuffle<f32>(d, d, 2, 2, 3, 3);
         const q0 = row0 + (<usize>(2 * ow) << 2), q1 = row1 + (<usize>(2 * ow) << 2);
         const n = outW - ow;
@@ -715,7 +729,7 @@ export function avg_pool2d_fwd(
   if (kH == 2 && kW == 2 && sH == 2 && sW == 2 && padH == 0 && padW == 0 && dilH == 1 && dilW == 1 &&
       inH >= 2 * outH && inW >= 2 * outW) {
     // Every window whole and inside: one divisor (the override, or 4 either way of countIncludePad).
-    avgPool2dK2S2(x, out, planes, inH, inW, outH, outW, f32x4.splat(avgDivisor(divisorOverride, countIncludePad, 4, 4)), f32x4.splat(1), false);
+    avgPool2dK2S2(x, out, planes, inH, inW, outH, outW, avgDivisor(divisorOverride, countIncludePad, 4, 4), false);
     return 1;
   }
   // Everything else: the 3-D kernel with one depth (the same taps, sums and divisors).
@@ -1072,7 +1086,7 @@ export function adaptive_avg_pool2d_uniform_fwd(x: usize, out: usize, planes: i3
   const kH = inH / outH, kW = inW / outW;
   const one = f32x4.splat(1), dH = f32x4.splat(<f32>kH), dW = f32x4.splat(<f32>kW), zero = f32x4.splat(0);
   if (kH == 2 && kW == 2) {
-    avgPool2dK2S2(x, out, planes, inH, inW, outH, outW, dH, dW, true);
+    avgPool2dK2S2(x, out, planes, inH, inW, outH, outW, 2, true);
     return 1;
   }
   const inPlane = <usize>inH * <usize>inW;
@@ -1118,7 +1132,7 @@ export function adaptive_avg_pool2d_uniform_bwd(gradOut: usize, gradIn: usize, p
   const kH = inH / outH, kW = inW / outW;
   const one = f32x4.splat(1), dH = f32x4.splat(<f32>kH), dW = f32x4.splat(<f32>kW), zero = f32x4.splat(0);
   if (kH == 2 && kW == 2) {
-    avgPool2dBwdK2S2(gradOut, gradIn, planes, inH, inW, outH, outW, dH, dW, true);
+    avgPool2dBwdK2S2(gradOut, gradIn, planes, inH, inW, outH, outW, 2, true);
     return 1;
   }
   const inPlane = <usize>inH * <usize>inW;
