@@ -860,6 +860,8 @@ export function gemm_work_bytes(): i32 {
 }
 
 const PACK_B_BYTES: usize = <usize>(KC * NC) << 2;
+/** Row length (floats) up to which B (not transposed) is read in place rather than packed. */
+const B_IN_PLACE_MAX = 1024;
 const PACK_A_BYTES: usize = <usize>(MC * KC) << 2;
 
 /** op(B)[p][j] = B[p][j] (transB = 0) or B[j][p] (transB = 1); ld = row length of B as stored. */
@@ -941,13 +943,16 @@ function packA(a: usize, ld: i32, transA: i32, ic: i32, pc: i32, mc: i32, kc: i3
   }
 }
 
-/** C[0..h)[0..w) += (packed A panel) · (packed B panel) over kc; tile = MR·NR floats of scratch. */
-@inline function microKernel(pa: usize, pb: usize, kc: i32, c: usize, ldc: i32, h: i32, w: i32, tile: usize): void {
+/**
+ * C[0..h)[0..w) += (packed A panel) · (B panel) over kc; tile = MR·NR floats of scratch. The B
+ * panel's rows of NR floats lie `bStep` bytes apart: packed (NR·4), or B's own rows, read in place.
+ */
+@inline function microKernel(pa: usize, pb: usize, bStep: usize, kc: i32, c: usize, ldc: i32, h: i32, w: i32, tile: usize): void {
   let c00 = f32x4.splat(0), c01 = f32x4.splat(0);
   let c10 = f32x4.splat(0), c11 = f32x4.splat(0);
   let c20 = f32x4.splat(0), c21 = f32x4.splat(0);
   let c30 = f32x4.splat(0), c31 = f32x4.splat(0);
-  for (let p = 0; p < kc; p++, pa += MR << 2, pb += NR << 2) {
+  for (let p = 0; p < kc; p++, pa += MR << 2, pb += bStep) {
     const b0 = v128.load(pb);
     const b1 = v128.load(pb, 16);
     let a = v128.load32_splat(pa);
@@ -1014,21 +1019,26 @@ function sgemmLd(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, lda: i32,
   const packedB = work;
   const packedA = work + PACK_B_BYTES;
   const tile = packedA + PACK_A_BYTES;
+  // B's rows read in place when they are short (a conv's unfolded image: a few KB apart, so a
+  // panel's kc rows stay within a few pages) — packing would copy all of B once per call. The
+  // last panel's loads then run up to 7 floats past a row: within B, or the block's slack.
+  const inPlace = transB == 0 && ldb <= B_IN_PLACE_MAX;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min<i32>(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min<i32>(KC, k - pc);
-      packB(b, ldb, transB, pc, jc, kc, nc, packedB);
+      if (!inPlace) packB(b, ldb, transB, pc, jc, kc, nc, packedB);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min<i32>(MC, m - ic);
         packA(a, lda, transA, ic, pc, mc, kc, packedA);
         for (let jr = 0; jr < nc; jr += NR) {
           const w = min<i32>(NR, nc - jr);
-          const pb = packedB + (<usize>(jr * kc) << 2);
+          const pb = inPlace ? b + (<usize>(pc * ldb + jc + jr) << 2) : packedB + (<usize>(jr * kc) << 2);
+          const bStep: usize = inPlace ? <usize>ldb << 2 : NR << 2;
           for (let ir = 0; ir < mc; ir += MR) {
             const h = min<i32>(MR, mc - ir);
             const cp = c + (<usize>((ic + ir) * ldc + jc + jr) << 2);
-            microKernel(packedA + (<usize>(ir * kc) << 2), pb, kc, cp, ldc, h, w, tile);
+            microKernel(packedA + (<usize>(ir * kc) << 2), pb, bStep, kc, cp, ldc, h, w, tile);
           }
         }
       }

@@ -354,10 +354,11 @@ describe('GEMM: wasm SIMD within float32 rounding of the reference', () => {
     ['nt', gemm_nt__ref, gemm_nt__wasm_simd],
     ['tn', gemm_tn__ref, gemm_tn__wasm_simd],
   ] as const;
-  // Edges of the 4×8 register tile, the 256-deep K block, the 128-row M block and the 512-column N block.
+  // Edges of the 4×8 register tile, the 256-deep K block, the 128-row M block and the 512-column N
+  // block; rows of B up to 1024 floats are read in place, longer ones packed.
   const sizes: [number, number, number][] = [
     [1, 1, 1], [3, 5, 7], [4, 8, 1], [5, 9, 3], [8, 16, 16], [7, 15, 33], [13, 3, 300],
-    [6, 25, 576], [16, 150, 100], [129, 17, 9], [9, 520, 5], [33, 65, 257],
+    [6, 25, 576], [16, 150, 100], [129, 17, 9], [9, 520, 5], [33, 65, 257], [5, 1030, 7], [3, 1100, 260],
   ];
   for (const [kind, ref, fast] of kinds) {
     test(`gemm_${kind}: C += op(A)·op(B) on tile, block and offset edges`, () => {
