@@ -864,53 +864,23 @@ const PACK_B_BYTES: usize = <usize>(KC * NC) << 2;
 const B_IN_PLACE_MAX = 1024;
 const PACK_A_BYTES: usize = <usize>(MC * KC) << 2;
 
-/** op(B)[p][j] = B[p][j] (transB = 0) or B[j][p] (transB = 1); ld = row length of B as stored. */
-function packB(b: usize, ld: i32, transB: i32, pc: i32, jc: i32, kc: i32, nc: i32, dst: usize): void {
+/** B[pc..pc+kc)[jc..jc+nc) into panels of NR columns (the last one padded with zeros); ld = row length of B. */
+function packB(b: usize, ld: i32, pc: i32, jc: i32, kc: i32, nc: i32, dst: usize): void {
   for (let jr = 0; jr < nc; jr += NR) {
     const w = min<i32>(NR, nc - jr);
     const panel = dst + (<usize>(jr * kc) << 2);
-    if (transB == 0) {
-      let src = b + (<usize>((pc * ld) + jc + jr) << 2);
-      const step = <usize>ld << 2;
-      if (w == NR) {
-        for (let p = 0; p < kc; p++, src += step) {
-          const d = panel + (<usize>(p * NR) << 2);
-          v128.store(d, v128.load(src));
-          v128.store(d, v128.load(src, 16), 16);
-        }
-      } else {
-        for (let p = 0; p < kc; p++, src += step) {
-          const d = panel + (<usize>(p * NR) << 2);
-          for (let jj = 0; jj < NR; jj++) store<f32>(d + (<usize>jj << 2), jj < w ? load<f32>(src + (<usize>jj << 2)) : 0);
-        }
+    let src = b + (<usize>((pc * ld) + jc + jr) << 2);
+    const step = <usize>ld << 2;
+    if (w == NR) {
+      for (let p = 0; p < kc; p++, src += step) {
+        const d = panel + (<usize>(p * NR) << 2);
+        v128.store(d, v128.load(src));
+        v128.store(d, v128.load(src, 16), 16);
       }
     } else {
-      let p = 0;
-      if (w == NR) {
-        // Four rows of B by four p at a time, transposed in registers.
-        for (; p + 4 <= kc; p += 4) {
-          for (let jj = 0; jj < NR; jj += 4) {
-            const src = b + (<usize>((jc + jr + jj) * ld + pc + p) << 2);
-            const step = <usize>ld << 2;
-            const r0 = v128.load(src), r1 = v128.load(src + step), r2 = v128.load(src + 2 * step), r3 = v128.load(src + 3 * step);
-            const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
-            const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7), t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
-            const d = panel + (<usize>(p * NR + jj) << 2);
-            v128.store(d, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
-            v128.store(d + (NR << 2), v128.shuffle<f32>(t0, t1, 2, 3, 6, 7));
-            v128.store(d + (2 * NR << 2), v128.shuffle<f32>(t2, t3, 0, 1, 4, 5));
-            v128.store(d + (3 * NR << 2), v128.shuffle<f32>(t2, t3, 2, 3, 6, 7));
-          }
-        }
-      }
-      for (let jj = 0; jj < NR; jj++) {
-        const d = panel + (<usize>jj << 2);
-        if (jj < w) {
-          const src = b + (<usize>((jc + jr + jj) * ld + pc) << 2);
-          for (let q = p; q < kc; q++) store<f32>(d + (<usize>(q * NR) << 2), load<f32>(src + (<usize>q << 2)));
-        } else {
-          for (let q = p; q < kc; q++) store<f32>(d + (<usize>(q * NR) << 2), 0);
-        }
+      for (let p = 0; p < kc; p++, src += step) {
+        const d = panel + (<usize>(p * NR) << 2);
+        for (let jj = 0; jj < NR; jj++) store<f32>(d + (<usize>jj << 2), jj < w ? load<f32>(src + (<usize>jj << 2)) : 0);
       }
     }
   }
@@ -1004,7 +974,7 @@ function sgemm(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, transA: i32
 /**
  * C (m×n, row length ldc) += op(A) · op(B) with explicit row lengths of A and B as stored — so
  * that a block of C's rows can be computed alone (the worker pool splits linear layers by rows;
- * every element still sums over k in the same order).
+ * every element still sums over k in the same order). Aᵀ · Bᵀ declines: nothing asks for it.
  */
 export function sgemm_ld(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, lda: i32, ldb: i32, ldc: i32,
   transA: i32, transB: i32, work: usize): i32 {
@@ -1016,18 +986,23 @@ function sgemmLd(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, lda: i32,
   transA: i32, transB: i32, work: usize): i32 {
   if (m < 0 || n < 0 || k < 0) return 0;
   if (m == 0 || n == 0 || k == 0) return 1;
+  if (transB != 0) {
+    if (transA != 0) return 0; // Aᵀ · Bᵀ: no caller
+    sgemmDotNT(a, b, c, m, n, k, lda, ldb, ldc);
+    return 1;
+  }
   const packedB = work;
   const packedA = work + PACK_B_BYTES;
   const tile = packedA + PACK_A_BYTES;
   // B's rows read in place when they are short (a conv's unfolded image: a few KB apart, so a
   // panel's kc rows stay within a few pages) — packing would copy all of B once per call. The
   // last panel's loads then run up to 7 floats past a row: within B, or the block's slack.
-  const inPlace = transB == 0 && ldb <= B_IN_PLACE_MAX;
+  const inPlace = ldb <= B_IN_PLACE_MAX;
   for (let jc = 0; jc < n; jc += NC) {
     const nc = min<i32>(NC, n - jc);
     for (let pc = 0; pc < k; pc += KC) {
       const kc = min<i32>(KC, k - pc);
-      if (!inPlace) packB(b, ldb, transB, pc, jc, kc, nc, packedB);
+      if (!inPlace) packB(b, ldb, pc, jc, kc, nc, packedB);
       for (let ic = 0; ic < m; ic += MC) {
         const mc = min<i32>(MC, m - ic);
         packA(a, lda, transA, ic, pc, mc, kc, packedA);
@@ -1045,6 +1020,73 @@ function sgemmLd(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, lda: i32,
     }
   }
   return 1;
+}
+
+/**
+ * C += A · Bᵀ with A's and B's rows both running along k: each element a dot product of two
+ * contiguous rows, no packing (a conv's weight gradient, gy · colᵀ, would otherwise transpose the
+ * whole unfolded image per call). Two rows of A by four of B at a time, lanes along k: each of the
+ * eight sums is kept as four partial sums (k ≡ 0..3 mod 4), added pairwise at the end, then the
+ * last k mod 4 products, then onto C — a fixed order for every element, whatever the call's split.
+ */
+function sgemmDotNT(a: usize, b: usize, c: usize, m: i32, n: i32, k: i32, lda: i32, ldb: i32, ldc: i32): void {
+  const k4 = k & ~3;
+  const aRow = <usize>lda << 2, bRow = <usize>ldb << 2, cRow = <usize>ldc << 2;
+  let i = 0;
+  for (; i < m; i += 2) {
+    const two = i + 1 < m;
+    const a0 = a + <usize>i * aRow, a1 = two ? a0 + aRow : a0;
+    const c0 = c + <usize>i * cRow, c1 = c0 + cRow;
+    let j = 0;
+    for (; j + 4 <= n; j += 4) {
+      const b0 = b + <usize>j * bRow, b1 = b0 + bRow, b2 = b1 + bRow, b3 = b2 + bRow;
+      let s00 = f32x4.splat(0), s01 = s00, s02 = s00, s03 = s00, s10 = s00, s11 = s00, s12 = s00, s13 = s00;
+      for (let p: usize = 0; p < <usize>(k4 << 2); p += 16) {
+        const x0 = v128.load(a0 + p), x1 = v128.load(a1 + p);
+        const y0 = v128.load(b0 + p), y1 = v128.load(b1 + p), y2 = v128.load(b2 + p), y3 = v128.load(b3 + p);
+        s00 = f32x4.add(s00, f32x4.mul(x0, y0)); s01 = f32x4.add(s01, f32x4.mul(x0, y1));
+        s02 = f32x4.add(s02, f32x4.mul(x0, y2)); s03 = f32x4.add(s03, f32x4.mul(x0, y3));
+        s10 = f32x4.add(s10, f32x4.mul(x1, y0)); s11 = f32x4.add(s11, f32x4.mul(x1, y1));
+        s12 = f32x4.add(s12, f32x4.mul(x1, y2)); s13 = f32x4.add(s13, f32x4.mul(x1, y3));
+      }
+      let r0 = sum4(s00, s01, s02, s03), r1 = sum4(s10, s11, s12, s13);
+      for (let p = k4; p < k; p++) {
+        const q = <usize>p << 2;
+        const y = f32x4(load<f32>(b0 + q), load<f32>(b1 + q), load<f32>(b2 + q), load<f32>(b3 + q));
+        r0 = f32x4.add(r0, f32x4.mul(f32x4.splat(load<f32>(a0 + q)), y));
+        r1 = f32x4.add(r1, f32x4.mul(f32x4.splat(load<f32>(a1 + q)), y));
+      }
+      const cj = <usize>j << 2;
+      v128.store(c0 + cj, f32x4.add(v128.load(c0 + cj), r0));
+      if (two) v128.store(c1 + cj, f32x4.add(v128.load(c1 + cj), r1));
+    }
+    for (; j < n; j++) {
+      const bj = b + <usize>j * bRow;
+      let s0 = f32x4.splat(0), s1 = s0;
+      for (let p: usize = 0; p < <usize>(k4 << 2); p += 16) {
+        const y = v128.load(bj + p);
+        s0 = f32x4.add(s0, f32x4.mul(v128.load(a0 + p), y));
+        s1 = f32x4.add(s1, f32x4.mul(v128.load(a1 + p), y));
+      }
+      let r0 = f32x4.extract_lane(sum4(s0, s1, s0, s1), 0), r1 = f32x4.extract_lane(sum4(s0, s1, s0, s1), 1);
+      for (let p = k4; p < k; p++) {
+        const q = <usize>p << 2;
+        const y = load<f32>(bj + q);
+        r0 += load<f32>(a0 + q) * y;
+        r1 += load<f32>(a1 + q) * y;
+      }
+      const cj = <usize>j << 2;
+      store<f32>(c0 + cj, load<f32>(c0 + cj) + r0);
+      if (two) store<f32>(c1 + cj, load<f32>(c1 + cj) + r1);
+    }
+  }
+}
+
+/** [Σ lanes of s0, of s1, of s2, of s3], each as (l0 + l2) + (l1 + l3). */
+@inline function sum4(s0: v128, s1: v128, s2: v128, s3: v128): v128 {
+  const u0 = f32x4.add(v128.shuffle<f32>(s0, s1, 0, 4, 1, 5), v128.shuffle<f32>(s0, s1, 2, 6, 3, 7));
+  const u1 = f32x4.add(v128.shuffle<f32>(s2, s3, 0, 4, 1, 5), v128.shuffle<f32>(s2, s3, 2, 6, 3, 7));
+  return f32x4.add(v128.shuffle<f32>(u0, u1, 0, 1, 4, 5), v128.shuffle<f32>(u0, u1, 2, 3, 6, 7));
 }
 
 /** C (m×n) += A (m×k) · B (k×n). */
