@@ -74,7 +74,8 @@ are optional: a row says why one is missing. The whole run takes several minutes
 Options:
   --quick            smaller tensors (batch 8 instead of 32), fewer runs, a ${QUICK_EPOCH_IMAGES}-image epoch
   --cases a,b        only these cases (names below)
-  --runs N           timed runs per measurement (default 7, quick 5); each stops early after ~2 s
+  --runs N           timed runs per measurement (default 7, quick 5; more, up to 200, until 0.4 s
+                     have passed); each stops early after ~2 s
   --epoch-images N   train on the first N MNIST images for ${EPOCH_CASE} (default ${EPOCH_IMAGES})
   --no-tf            skip TensorFlow.js
   --no-ort           skip ONNX Runtime
@@ -119,9 +120,13 @@ function randomData(n: number, seed: number): Float32Array {
 
 interface Timing {
   runs: number;
+  /** Runs go on past `runs` until this many seconds have passed (at most MAX_RUNS): short calls get many samples. */
+  minS: number;
   /** A measurement stops after this many seconds once it has 3 runs. */
   budgetS: number;
 }
+
+const MAX_RUNS = 200;
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -129,8 +134,10 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
-const moreRuns = (t: Timing, times: number[], start: number) =>
-  times.length < t.runs && (times.length < 3 || performance.now() - start < t.budgetS * 1e3);
+const moreRuns = (t: Timing, times: number[], start: number) => {
+  const elapsed = performance.now() - start;
+  return (times.length < t.runs || (elapsed < t.minS * 1e3 && times.length < MAX_RUNS)) && (times.length < 3 || elapsed < t.budgetS * 1e3);
+};
 
 /** Median ms of `fn` after warm-up; for poolkit and the copy, whose work is synchronous. */
 /** Warm-up: WARMUP runs and at least this long — tiny cases need hundreds of calls before the JIT settles (and threads start). */
@@ -592,7 +599,7 @@ export async function bench(argv: string[]): Promise<void> {
     return;
   }
   const quick = values.quick === true;
-  const timing: Timing = { runs: intFlag('runs', values.runs, quick ? 5 : 7, 1, 1000), budgetS: quick ? 1 : 2 };
+  const timing: Timing = { runs: intFlag('runs', values.runs, quick ? 5 : 7, 1, 1000), minS: quick ? 0.1 : 0.4, budgetS: quick ? 1 : 2 };
   const epochImages = intFlag('epoch-images', values['epoch-images'], quick ? QUICK_EPOCH_IMAGES : EPOCH_IMAGES, 1, EPOCH_IMAGES);
   let want = CASE_NAMES;
   if (values.cases !== undefined) {
@@ -763,7 +770,8 @@ function report(
     out.push('', ...table(['case', 'dir', 'threads', 'poolkit ms', 'GB/s', 'copy ms', 'pk/copy', 'TF.js wasm ms', 'ORT ms', 'PyTorch ms'], body, 2));
     out.push(
       '',
-      `Median ms of up to ${timing.runs} runs after at least ${WARMUP} warm-up runs and ${WARMUP_MS} ms. GB/s: bytes the ideal kernel reads + writes (input +`,
+      `Median ms of ${timing.runs} runs or more (as many as fit in ${timing.minS} s, up to ${MAX_RUNS}; fewer if ${timing.budgetS} s pass first) after at least`,
+      `  ${WARMUP} warm-up runs and ${WARMUP_MS} ms. GB/s: bytes the ideal kernel reads + writes (input +`,
       '  output, + int32 indices for max with grad, + grad_out/grad_in for backward; Lp backward also rereads input and output)',
       '  over poolkit\'s time. copy ms: Float32Array.set moving the same bytes (half read, half written), on 1 thread or split',
       '  over 2 worker threads, each run taken in turn with one of poolkit\'s (the same machine load); pk/copy = poolkit / copy',
