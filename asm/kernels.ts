@@ -685,6 +685,46 @@ export function max_pool_bwd_zeroed(gradOut: usize, indices: usize, planes: i32,
   return maxPoolBwd(gradOut, indices, planes, inPlane, outPlane, gradIn, true);
 }
 
+/**
+ * The backward of 2-D (and 1-D) sliding max pooling onto a gradIn that need not be zeroed, one
+ * output row at a time: first the input rows that row's windows reach (up to oh·sH − padH +
+ * (kH − 1)·dilH) are zeroed, if not yet, then its gradients are added at their indices — so the
+ * zeros and the adds onto them meet in L1, where max_pool_bwd_zeroed zeroes a whole plane first.
+ * The adds are the reference's, in its order, onto zeros. An index past the zeroed rows (none
+ * the forward makes) has the rows up to it zeroed first; one outside the plane is skipped.
+ */
+export function max_pool2d_bwd_rows(gradOut: usize, indices: usize, gradIn: usize, planes: i32,
+  inH: i32, inW: i32, outH: i32, outW: i32, sH: i32, padH: i32, kH: i32, dilH: i32): i32 {
+  if (planes < 0 || inH < 1 || inW < 1 || outH < 0 || outW < 0 || sH < 1 || kH < 1 || dilH < 1 || padH < 0) return 0;
+  const inPlane = inH * inW;
+  let o: usize = 0;
+  for (let p = 0; p < planes; p++) {
+    const gi = gradIn + ((<usize>p * <usize>inPlane) << 2);
+    let zeroed = 0; // elements [0, zeroed) of the plane are zeroed
+    for (let oh = 0; oh < outH; oh++) {
+      const last = min<i64>(<i64>oh * sH - padH + <i64>(kH - 1) * dilH, inH - 1);
+      const reach = last < 0 ? 0 : (<i32>last + 1) * inW;
+      if (reach > zeroed) {
+        zeroF32(gi + (<usize>zeroed << 2), reach - zeroed);
+        zeroed = reach;
+      }
+      for (let j = 0; j < outW; j++, o++) {
+        const idx = load<i32>(indices + (o << 2));
+        if (<u32>idx >= <u32>zeroed) {
+          if (<u32>idx >= <u32>inPlane) continue;
+          const upTo = (idx / inW + 1) * inW;
+          zeroF32(gi + (<usize>zeroed << 2), upTo - zeroed);
+          zeroed = upTo;
+        }
+        const q = gi + (<usize>idx << 2);
+        store<f32>(q, load<f32>(q) + load<f32>(gradOut + (o << 2)));
+      }
+    }
+    if (zeroed < inPlane) zeroF32(gi + (<usize>zeroed << 2), inPlane - zeroed);
+  }
+  return 1;
+}
+
 @inline function maxPoolBwd(gradOut: usize, indices: usize, planes: i32, inPlane: i32, outPlane: i32, gradIn: usize, zero: bool): i32 {
   if (planes < 0 || inPlane < 0 || outPlane < 0) return 0;
   let o: usize = 0;

@@ -9,7 +9,8 @@ import {
 import { fastKernels } from './switch.js';
 import {
   adaptive_avg_pool_bwd_uniform__wasm_simd, adaptive_max_pool_bwd_k2__wasm_simd, adaptive_avg_pool_bwd__wasm_simd, adaptive_avg_pool_fwd__wasm_simd, adaptive_max_pool_fwd__wasm_simd,
-  avg_pool_bwd__wasm_simd, avg_pool_bwd_k2s2__wasm_simd, avg_pool_fwd__wasm_simd, max_pool_bwd__wasm_simd, max_pool_bwd_k2s2__wasm_simd, max_pool_fwd__wasm_simd,
+  avg_pool_bwd__wasm_simd, avg_pool_bwd_k2s2__wasm_simd, avg_pool_fwd__wasm_simd, max_pool_bwd__wasm_simd, max_pool_bwd_k2s2__wasm_simd, max_pool_bwd_rows__wasm_simd,
+  max_pool_fwd__wasm_simd,
 } from './wasm/pool.js';
 
 /** Max pooling forward; `indices` null when no backward will need them (values only, faster). */
@@ -25,11 +26,12 @@ export function max_pool_bwd(gradOut: Float32Array, indices: Int32Array, planes:
 
 /**
  * Max pooling backward into `gradIn`, which need not be zeroed: where the windows tile the input
- * (k2s2, no padding) the fast kernel writes every element; otherwise zeros, then the scatter.
+ * (k2s2, no padding) the fast kernel writes every element; other 1-D and 2-D windows zero each
+ * output row's input rows just before its scatter; otherwise zeros, then the scatter.
  */
 export function max_pool_bwd_into(gradOut: Float32Array, indices: Int32Array, g: PoolGeometry, gradIn: Float32Array): void {
   max_pool_bwd_fresh(gradOut, indices, g.planes, g.inD * g.inH * g.inW, g.outD * g.outH * g.outW, gradIn,
-    () => max_pool_bwd_k2s2__wasm_simd(gradOut, indices, g, gradIn));
+    () => max_pool_bwd_k2s2__wasm_simd(gradOut, indices, g, gradIn) || max_pool_bwd_rows__wasm_simd(gradOut, indices, g, gradIn));
 }
 
 /** The scatter onto a gradIn that need not be zeroed: a kernel that writes it all, else zeroing fused with the scatter, else zeros + the reference. */

@@ -4,6 +4,7 @@
 // suites' generated cases depend only on their seeds.
 
 import assert from 'node:assert/strict';
+import { alloc, f32View, free } from '../../src/kernels/wasm/loader.js';
 import type { WindowOptions } from '../../src/pool/geometry.js';
 
 /** A uniform integer in [lo, hi] (one draw). */
@@ -71,4 +72,15 @@ export function randomWindow(rand: () => number, spatial: number[], maxKernel: n
     : rand() < 0.5 ? 'same' : 'same-lower';
   const shape = [int(rand, 1, 2), int(rand, 1, 3), ...spatial];
   return { shape, opts: { kernelSize: kernel, stride, dilation, padding, ceilMode: rand() < 0.5 } };
+}
+
+/**
+ * `init`'s values in a block of the kernels' own memory: a kernel given `array` writes there in
+ * place, so garbage it must overwrite is still there if it does not (an array on the JS heap
+ * would be passed through a fresh, maybe zeroed, temporary). `release()` frees the block.
+ */
+export function inKernelMemory(init: Float32Array): { readonly array: Float32Array; release(): void } {
+  const ptr = alloc(init.byteLength);
+  f32View(ptr, init.length).set(init);
+  return { get array() { return f32View(ptr, init.length); }, release: () => free(ptr) };
 }

@@ -17,10 +17,10 @@ import { gemm_nn__ref, gemm_nt__ref, gemm_tn__ref } from '../../src/kernels/ref/
 import { avg_pool_bwd__ref, avg_pool_fwd__ref, max_pool_bwd__ref, max_pool_fwd__ref, type AvgOptions } from '../../src/kernels/ref/pool.js';
 import { gemm_nn__wasm_simd, gemm_nt__wasm_simd, gemm_tn__wasm_simd } from '../../src/kernels/wasm/gemm.js';
 import { alloc, f32View, free, kernels, memoryStats, wasmSimdAvailable } from '../../src/kernels/wasm/loader.js';
-import { avg_pool_bwd__wasm_simd, avg_pool_bwd_k2s2__wasm_simd, avg_pool_fwd__wasm_simd, max_pool_bwd__wasm_simd, max_pool_bwd_k2s2__wasm_simd, max_pool_fwd__wasm_simd } from '../../src/kernels/wasm/pool.js';
+import { avg_pool_bwd__wasm_simd, avg_pool_bwd_k2s2__wasm_simd, avg_pool_fwd__wasm_simd, max_pool_bwd__wasm_simd, max_pool_bwd_k2s2__wasm_simd, max_pool_bwd_rows__wasm_simd, max_pool_fwd__wasm_simd } from '../../src/kernels/wasm/pool.js';
 import { poolGeometry, type PoolGeometry, type WindowOptions } from '../../src/pool/geometry.js';
 import { rng as prng } from '../helpers/gradcheck.js'; // mulberry32, seeded, so failures reproduce
-import { assertBitsEqual, int, values, type Fill, randomWindow } from '../helpers/parity.js';
+import { assertBitsEqual, inKernelMemory, int, values, type Fill, randomWindow } from '../helpers/parity.js';
 
 function describeGeometry(g: PoolGeometry): string {
   return `in ${g.planes}×${g.inH}×${g.inW} out ${g.outH}×${g.outW} k ${g.kH}×${g.kW} s ${g.sH}×${g.sW} pad ${g.padH}/${g.padEndH}×${g.padW}/${g.padEndW} dil ${g.dilH}×${g.dilW}`;
@@ -166,10 +166,20 @@ describe('max pooling: wasm SIMD = reference, bit for bit', () => {
       assert.equal(max_pool_bwd__wasm_simd(gradOut, idx, g.planes, inPlane, outPlane, fast), true);
       assertBitsEqual(fast, ref, `case ${ci} ${describeGeometry(g)}`);
       // Onto garbage, each plane zeroed just before its scatter: zeros + the reference.
-      const fromZeros = new Float32Array(n), fused = values(rand, n, 'normal');
+      const fromZeros = new Float32Array(n), fused = inKernelMemory(values(rand, n, 'normal'));
       max_pool_bwd__ref(gradOut, idx, g.planes, inPlane, outPlane, fromZeros);
-      assert.equal(max_pool_bwd__wasm_simd(gradOut, idx, g.planes, inPlane, outPlane, fused, true), true);
-      assertBitsEqual(fused, fromZeros, `zeroed first, case ${ci} ${describeGeometry(g)}`);
+      assert.equal(max_pool_bwd__wasm_simd(gradOut, idx, g.planes, inPlane, outPlane, fused.array, true), true);
+      assertBitsEqual(fused.array, fromZeros, `zeroed first, case ${ci} ${describeGeometry(g)}`);
+      fused.release();
+      // Onto garbage, each output row's input rows zeroed just before its scatter — also where an
+      // index points past them (no forward's, but a place in the plane).
+      const rowsIdx = idx.slice();
+      if (ci % 4 === 1) for (let i = 0; i < m; i += 5) rowsIdx[i] = Math.floor(rand() * inPlane);
+      const rowsRef = new Float32Array(n), rows = inKernelMemory(values(rand, n, 'normal'));
+      max_pool_bwd__ref(gradOut, rowsIdx, g.planes, inPlane, outPlane, rowsRef);
+      assert.equal(max_pool_bwd_rows__wasm_simd(gradOut, rowsIdx, g, rows.array), true);
+      assertBitsEqual(rows.array, rowsRef, `zeroed by rows, case ${ci} ${describeGeometry(g)}`);
+      rows.release();
     }
   });
 
@@ -188,14 +198,15 @@ describe('max pooling: wasm SIMD = reference, bit for bit', () => {
           const gradOut = values(rand, m, 'special');
           const ref = new Float32Array(n);
           max_pool_bwd__ref(gradOut, idx, g.planes, inPlane, outPlane, ref);
-          const fast = values(rand, n, 'normal'); // garbage it must overwrite
-          const ran = max_pool_bwd_k2s2__wasm_simd(gradOut, idx, g, fast);
+          const fast = inKernelMemory(values(rand, n, 'normal')); // garbage it must overwrite
+          const ran = max_pool_bwd_k2s2__wasm_simd(gradOut, idx, g, fast.array);
+          if (ran) assertBitsEqual(fast.array, ref, `${fill} ${describeGeometry(g)}`);
+          fast.release();
           if (!ran) {
             assert.ok(g.inH < 2 * g.outH || g.inW < 2 * g.outW, `declined ${describeGeometry(g)}`);
             continue;
           }
           covered++;
-          assertBitsEqual(fast, ref, `${fill} ${describeGeometry(g)}`);
         }
       }
     }
@@ -258,14 +269,15 @@ describe('average pooling backward over whole k2s2 windows', () => {
         const gradOut = values(rand, m, 'special');
         const ref = new Float32Array(n);
         avg_pool_bwd__ref(gradOut, g, opts, ref);
-        const fast = values(rand, n, 'normal'); // garbage it must overwrite
-        const ran = avg_pool_bwd_k2s2__wasm_simd(gradOut, g, opts, fast);
+        const fast = inKernelMemory(values(rand, n, 'normal')); // garbage it must overwrite
+        const ran = avg_pool_bwd_k2s2__wasm_simd(gradOut, g, opts, fast.array);
+        if (ran) assertBitsEqual(fast.array, ref, `${JSON.stringify(opts)} ${describeGeometry(g)}`);
+        fast.release();
         if (!ran) {
           assert.ok(opts.divisorOverride !== undefined && !Number.isInteger(opts.divisorOverride), `declined ${describeGeometry(g)}`);
           continue;
         }
         covered++;
-        assertBitsEqual(fast, ref, `${JSON.stringify(opts)} ${describeGeometry(g)}`);
       }
     }
     assert.ok(covered >= 28, `${covered} covered`);

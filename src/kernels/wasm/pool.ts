@@ -102,6 +102,20 @@ export function max_pool_bwd_k2s2__wasm_simd(gradOut: Float32Array, indices: Int
     }))));
 }
 
+/**
+ * 2-D (and 1-D) sliding max pooling backward onto a gradIn that need not be zeroed: each output
+ * row's input rows zeroed just before its scatter (see asm max_pool2d_bwd_rows).
+ */
+export function max_pool_bwd_rows__wasm_simd(gradOut: Float32Array, indices: Int32Array, g: PoolGeometry, gradIn: Float32Array): boolean {
+  if (!covered2d(g)) return false;
+  const inPlane = g.inH * g.inW, outPlane = g.outH * g.outW;
+  return withArgs([{ in: gradOut.subarray(0, g.planes * outPlane) }, { in: indices.subarray(0, g.planes * outPlane) }, { out: gradIn.subarray(0, g.planes * inPlane) }],
+    (_, [gp, ip, gi]) => runTasks(rangeTasks(g.planes, planeBytes(inPlane, outPlane, true), (p, planes) => ({
+      fn: 'max_pool2d_bwd_rows',
+      args: [gp! + p * outPlane * 4, ip! + p * outPlane * 4, gi! + p * inPlane * 4, planes, g.inH, g.inW, g.outH, g.outW, g.sH, g.padH, g.kH, g.dilH],
+    }))));
+}
+
 /** The 3-D kernels' arguments after planes. */
 function args3d(g: PoolGeometry, opts: AvgOptions, divisor: number): number[] {
   return [g.inD, g.inH, g.inW, g.outD, g.outH, g.outW, g.kD, g.kH, g.kW, g.sD, g.sH, g.sW, g.padD, g.padH, g.padW,
