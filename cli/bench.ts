@@ -139,40 +139,29 @@ const moreRuns = (t: Timing, times: number[], start: number) => {
   return (times.length < t.runs || (elapsed < t.minS * 1e3 && times.length < MAX_RUNS)) && (times.length < 3 || elapsed < t.budgetS * 1e3);
 };
 
-/** Median ms of `fn` after warm-up; for poolkit and the copy, whose work is synchronous. */
 /** Warm-up: WARMUP runs and at least this long — tiny cases need hundreds of calls before the JIT settles (and threads start). */
 const WARMUP_MS = 150;
 
-function measureSync(t: Timing, fn: () => void): number {
-  for (let i = 0, w0 = performance.now(); i < WARMUP || performance.now() - w0 < WARMUP_MS; i++) fn();
-  const times: number[] = [];
+/**
+ * The ms of every timed run of each of `fns`, run in turns after each warms up: poolkit, the copy
+ * yardstick and TensorFlow.js see the same machine load, so their ratios hold when it changes.
+ */
+function measureTurns(t: Timing, fns: readonly (() => void)[]): number[][] {
+  for (const fn of fns) for (let i = 0, w0 = performance.now(); i < WARMUP || performance.now() - w0 < WARMUP_MS; i++) fn();
+  const times: number[][] = fns.map(() => []);
   const start = performance.now();
-  while (moreRuns(t, times, start)) {
-    const t0 = performance.now();
-    fn();
-    times.push(performance.now() - t0);
+  while (moreRuns(t, times[0]!, start)) {
+    fns.forEach((fn, i) => {
+      const t0 = performance.now();
+      fn();
+      times[i]!.push(performance.now() - t0);
+    });
   }
-  return median(times);
+  return times;
 }
 
-/**
- * Median ms of `a` and of `b`, run in turns after both warm up: poolkit and the copy yardstick
- * see the same machine load, so their ratio holds even when the load changes between rows.
- */
-function measurePair(t: Timing, a: () => void, b: () => void): [number, number] {
-  for (const fn of [a, b]) for (let i = 0, w0 = performance.now(); i < WARMUP || performance.now() - w0 < WARMUP_MS; i++) fn();
-  const ta: number[] = [], tb: number[] = [];
-  const start = performance.now();
-  while (moreRuns(t, ta, start)) {
-    let t0 = performance.now();
-    a();
-    ta.push(performance.now() - t0);
-    t0 = performance.now();
-    b();
-    tb.push(performance.now() - t0);
-  }
-  return [median(ta), median(tb)];
-}
+/** The median over turns of a[i] / b[i]: the ratio of two things timed in the same turns, robust to load that changes between turns. */
+const turnRatio = (a: readonly number[], b: readonly number[]): number => median(a.map((x, i) => x / b[i]!));
 
 /** The same for peers whose calls return promises (ONNX Runtime). */
 async function measureAsync(t: Timing, fn: () => unknown): Promise<number> {
@@ -275,13 +264,13 @@ function poolkitOp(c: PoolCase): (x: Tensor) => Tensor {
 }
 
 /**
- * Median ms of one pooling call (or call + backward) on `threads` threads, and of `copy` timed in
- * turns with it. The input lives in an outer scope for the whole measurement and each run in its
- * own scope, so storage stays in the wasm memory, is reused from run to run, and no kernel copies
- * its input.
+ * The ms of each run of one pooling call (or call + backward) on `threads` threads, then of each
+ * of `others` (the copy, TF.js) timed in turns with it. The input lives in an outer scope for the
+ * whole measurement and each run in its own scope, so storage stays in the wasm memory, is reused
+ * from run to run, and no kernel copies its input.
  */
 function poolkitMs(t: Timing, c: PoolCase, direction: Direction, threads: number, xData: Float32Array, gData: Float32Array,
-  copy: () => void): [number, number] {
+  others: readonly (() => void)[]): number[][] {
   setNumThreads(threads);
   const f = poolkitOp(c);
   // zeros() inside a scope is storage in the kernels' memory; tensor(xData) would wrap the
@@ -294,14 +283,14 @@ function poolkitMs(t: Timing, c: PoolCase, direction: Direction, threads: number
   return scope(() => {
     if (direction === 'fwd') {
       const x = placed(xData, c.shape);
-      return measurePair(t, () => scope(() => { f(x); }), copy);
+      return measureTurns(t, [() => scope(() => { f(x); }), ...others]);
     }
     const x = placed(xData, c.shape, true);
     const g = placed(gData, outShape(c));
-    return measurePair(t, () => scope(() => {
+    return measureTurns(t, [() => scope(() => {
       x.grad = null;
       f(x).backward(g);
-    }), copy);
+    }), ...others]);
   });
 }
 
@@ -424,7 +413,8 @@ function toNhwc(data: Float32Array, [n, ch, h, w]: readonly number[]): Float32Ar
   return out;
 }
 
-function tfMs(t: Timing, tf: Tf, c: PoolCase, direction: Direction, xData: Float32Array, gData: Float32Array): number {
+/** One TF.js call (or call + gradient) on the case's input, ready to be timed; dispose() frees its tensors. */
+function tfRunner(tf: Tf, c: PoolCase, direction: Direction, xData: Float32Array, gData: Float32Array): { run: () => void; dispose: () => void } {
   const [n, ch, h, w] = c.shape;
   const [, , oh, ow] = outShape(c);
   const pad = c.p === 0 ? 'valid' : c.p;
@@ -432,19 +422,11 @@ function tfMs(t: Timing, tf: Tf, c: PoolCase, direction: Direction, xData: Float
     ? (x: TfTensor) => tf.maxPool(x, c.k, c.s, pad)
     : (x: TfTensor) => tf.avgPool(x, c.k, c.s, pad);
   const x = tf.tensor4d(toNhwc(xData, c.shape), [n, h, w, ch]);
-  try {
-    // The wasm backend runs each kernel synchronously, so the op has finished on return.
-    if (direction === 'fwd') return measureSync(t, () => tf.dispose(pool(x)));
-    const dy = tf.tensor4d(toNhwc(gData, outShape(c)), [n, oh!, ow!, ch]);
-    const grad = tf.grad(pool);
-    try {
-      return measureSync(t, () => tf.dispose(grad(x, dy)));
-    } finally {
-      dy.dispose();
-    }
-  } finally {
-    x.dispose();
-  }
+  // The wasm backend runs each kernel synchronously, so the op has finished on return.
+  if (direction === 'fwd') return { run: () => tf.dispose(pool(x)), dispose: () => x.dispose() };
+  const dy = tf.tensor4d(toNhwc(gData, outShape(c)), [n, oh!, ow!, ch]);
+  const grad = tf.grad(pool);
+  return { run: () => tf.dispose(grad(x, dy)), dispose: () => { dy.dispose(); x.dispose(); } };
 }
 
 // ---- ONNX Runtime (node), forward only ------------------------------------------------------
@@ -558,7 +540,8 @@ function runPython<T>(script: string, args: string[], input?: string): T | Missi
 
 // ---- the command ----------------------------------------------------------------------------
 
-type PeerResult = { ms: number } | Missing;
+/** A peer's median ms; overPoolkit where its runs were taken in turns with poolkit's (their median ratio). */
+type PeerResult = { ms: number; overPoolkit?: number } | Missing;
 
 interface PoolRow {
   case: string;
@@ -570,7 +553,10 @@ interface PoolRow {
   poolkitMs: number;
   copyMs: number;
   gbPerS: number;
+  /** The median over turns of poolkit's time over the copy's. */
   poolkitOverCopy: number;
+  /** Every timed run, in turns. */
+  runs: { poolkitMs: number[]; copyMs: number[]; tfjsMs?: number[] };
   tfjs: PeerResult;
   ort: PeerResult & { maxAbsDiffVsPoolkit?: number };
   torch: PeerResult;
@@ -643,11 +629,21 @@ export async function bench(argv: string[]): Promise<void> {
           progress(`  ${c.name} ${direction} ${threads} thread(s) …`);
           // Let the last peer's spinning thread pools (ONNX Runtime's, TF.js's) go to sleep first.
           await new Promise((resolve) => setTimeout(resolve, 250));
-          const [pk, copyMs] = poolkitMs(timing, c, direction, threads, xData, gData, copy!.copier(bytes, threads));
+          const tfRun = tfPrepare(T, c, direction, threads, xData, gData);
+          const others = [copy!.copier(bytes, threads), ...(isMissing(tfRun) ? [] : [tfRun.run])];
+          let runs: number[][];
+          try {
+            runs = poolkitMs(timing, c, direction, threads, xData, gData, others);
+          } finally {
+            if (!isMissing(tfRun)) tfRun.dispose();
+          }
+          const [pkRuns, copyRuns, tfRuns] = runs as [number[], number[], number[]?];
+          const pk = median(pkRuns);
           const row: PoolRow = {
             case: c.name, direction, threads, shape: c.shape, out: outShape(c), bytes,
-            poolkitMs: pk, copyMs, gbPerS: bytes / 1e6 / pk, poolkitOverCopy: pk / copyMs,
-            tfjs: tfResult(timing, T, c, direction, threads, xData, gData),
+            poolkitMs: pk, copyMs: median(copyRuns), gbPerS: bytes / 1e6 / pk, poolkitOverCopy: turnRatio(pkRuns, copyRuns),
+            runs: { poolkitMs: pkRuns, copyMs: copyRuns, ...(tfRuns ? { tfjsMs: tfRuns } : {}) },
+            tfjs: isMissing(tfRun) ? tfRun : { ms: median(tfRuns!), overPoolkit: turnRatio(tfRuns!, pkRuns) },
             ort: await ortResult(timing, O, c, direction, threads, xData, expected),
             torch: torchResult(torchPool, c, direction, threads),
           };
@@ -674,14 +670,23 @@ export async function bench(argv: string[]): Promise<void> {
   }
 }
 
-function tfResult(t: Timing, T: TfPeer | Missing, c: PoolCase, direction: Direction, threads: number, xData: Float32Array, gData: Float32Array): PeerResult {
+/**
+ * TF.js for this row, if it runs it: a runner that has run once (so a failure shows before the
+ * timing starts, as the row's reason), else why not.
+ */
+function tfPrepare(T: TfPeer | Missing, c: PoolCase, direction: Direction, threads: number, xData: Float32Array, gData: Float32Array):
+  { run: () => void; dispose: () => void } | Missing {
   if (isMissing(T)) return T;
   const why = tfUnsupported(T.tf, c, direction);
   if (why) return { why };
   if (threads !== 1) return { why: `2 threads: ${T.twoThreads}` };
+  let runner: { run: () => void; dispose: () => void } | undefined;
   try {
-    return { ms: tfMs(t, T.tf, c, direction, xData, gData) };
+    runner = tfRunner(T.tf, c, direction, xData, gData);
+    runner.run();
+    return runner;
   } catch (e) {
+    runner?.dispose();
     return { why: (e as Error).message.split('\n')[0]! };
   }
 }
@@ -754,7 +759,7 @@ function report(
   ];
   const notes = new Map<string, Set<string>>(); // "peer: why" → the case/direction pairs it applies to
   const peer = (name: string, p: PeerResult, base: number, where: string) => {
-    if (!isMissing(p)) return `${fmtMs(p.ms)} (${fmtRatio(p.ms / base)})`;
+    if (!isMissing(p)) return `${fmtMs(p.ms)} (${fmtRatio(p.overPoolkit ?? p.ms / base)})`;
     const key = `${name}: ${p.why}`;
     notes.set(key, (notes.get(key) ?? new Set()).add(where));
     return 'n/a';
@@ -774,10 +779,11 @@ function report(
       `  ${WARMUP} warm-up runs and ${WARMUP_MS} ms. GB/s: bytes the ideal kernel reads + writes (input +`,
       '  output, + int32 indices for max with grad, + grad_out/grad_in for backward; Lp backward also rereads input and output)',
       '  over poolkit\'s time. copy ms: Float32Array.set moving the same bytes (half read, half written), on 1 thread or split',
-      '  over 2 worker threads, each run taken in turn with one of poolkit\'s (the same machine load); pk/copy = poolkit / copy',
-      '  at the same thread count (target ≤ 1.5×).',
+      '  over 2 worker threads, each run taken in turn with one of poolkit\'s (the same machine load); pk/copy = the median',
+      '  over those turns of poolkit / copy, at the same thread count (target ≤ 1.5×).',
       'Peers: "ms (peer / poolkit)" at the same thread count — above 1× poolkit is faster. TF.js wasm is given NHWC input',
-      '  directly (no transpose timed); adaptive 14→7 runs there and in ORT as its exact equivalent, k2s2 pooling.',
+      '  directly (no transpose timed), its runs also taken in turn with poolkit\'s (the ratio: their median over turns);',
+      '  adaptive 14→7 runs there and in ORT as its exact equivalent, k2s2 pooling.',
       '  ORT: forward only, intraOpNumThreads = threads. PyTorch: torch.set_num_threads(threads), forward under no_grad.',
     );
     const diffs = rows.flatMap((r) => (r.ort.maxAbsDiffVsPoolkit === undefined ? [] : [r.ort.maxAbsDiffVsPoolkit]));
