@@ -155,7 +155,8 @@ export function max_pool2d_fwd(
  * the first row holding the maximum, and that row's first maximum; the last NaN, as NaN wins
  * every later tap. So four windows at a time: per row, two loads hold the middle (even) and
  * right (odd) taps, the left tap is the odd one shifted in from column b − 1; without NaN the
- * rule is pmax with `gt` as its take mask.
+ * rule is pmax with `gt` as its take mask (or, for a row's winner, its first tap equal to the
+ * row's maximum — the same tap).
  *
  * Tiles of K3S2_TILE output rows: the tile's input rows are first summed as one span — a
  * sequential stream that brings them into L1 and tells whether they hold a NaN (or ∞ − ∞), in
@@ -175,7 +176,7 @@ const K3S2_TILE = 8;
   const ohEnd = inH - 3 + padH < 0 ? 0 : min<i32>(outH, (inH - 3 + padH) / 2 + 1);
   const negInf = f32x4.splat(-Infinity);
   const evenLanes = i32x4(0, 2, 4, 6);
-  const one = i32x4.splat(1), two = i32x4.splat(2), minusOne = i32x4.splat(-1);
+  const one = i32x4.splat(1), minusOne = i32x4.splat(-1);
   const inPlane = inH * inW;
   const rowBytes = <usize>inW << 2, outRowBytes = <usize>outW << 2;
   for (let p = 0; p < planes; p++) {
@@ -205,8 +206,7 @@ const K3S2_TILE = 8;
             let q = xp + (<usize>((hs + 1) * inW + b) << 2);
             let o = <usize>(oh * outW + ow) << 2;
             // Each lane's left tap in row hs + 1.
-            let e1 = i32x4.add(i32x4.splat((hs + 1) * inW + b - 1), evenLanes);
-            const down = i32x4.splat(inW), down2 = i32x4.splat(2 * inW);
+            const down = i32x4.splat(inW);
             for (; oh < end; oh++, q += rowBytes << 1, o += outRowBytes) {
               const q2 = q + rowBytes;
               const a0 = v128.load(q), a1 = v128.load(q, 16), c0 = v128.load(q2), c1 = v128.load(q2, 16);
@@ -217,22 +217,20 @@ const K3S2_TILE = 8;
               let r2 = v128.shuffle<f32>(v128.load32_splat(q2 - 4), odd2, 3, 4, 5, 6);
               let best = carry;
               if (withIdx) {
-                // A row's winner is its left tap + 0, 1 or 2: 1 where the middle tap was taken,
-                // 2 where the right one was (the later take wins, and 2 > 1).
-                const takeE1 = f32x4.gt(even1, r1), takeE2 = f32x4.gt(even2, r2);
-                r1 = f32x4.pmax(r1, even1);
-                r2 = f32x4.pmax(r2, even2);
-                const takeO1 = f32x4.gt(odd1, r1), takeO2 = f32x4.gt(odd2, r2);
-                r1 = f32x4.pmax(r1, odd1);
-                r2 = f32x4.pmax(r2, odd2);
-                const i1 = i32x4.add(e1, i32x4.max_u(v128.and(takeE1, one), v128.and(takeO1, two)));
-                const i2 = i32x4.add(i32x4.add(e1, down), i32x4.max_u(v128.and(takeE2, one), v128.and(takeO2, two)));
+                // A row's winner is the first of its taps equal to its maximum (NaN-free here):
+                // its right tap − 2 where the left one is, − 1 where the middle one is (masks are −1).
+                const left1 = r1, left2 = r2;
+                r1 = f32x4.pmax(f32x4.pmax(r1, even1), odd1);
+                r2 = f32x4.pmax(f32x4.pmax(r2, even2), odd2);
+                const atL1 = f32x4.eq(left1, r1), atL2 = f32x4.eq(left2, r2);
+                const right1 = i32x4.add(i32x4.splat((2 * oh - padH + 1) * inW + b + 1), evenLanes);
+                const i1 = i32x4.add(i32x4.add(right1, atL1), v128.or(atL1, f32x4.eq(even1, r1)));
+                const i2 = i32x4.add(i32x4.add(i32x4.add(right1, down), atL2), v128.or(atL2, f32x4.eq(even2, r2)));
                 let bestIdx = v128.bitselect(i1, carryIdx, f32x4.gt(r1, best));
                 best = f32x4.pmax(best, r1);
                 bestIdx = v128.bitselect(i2, bestIdx, f32x4.gt(r2, best));
                 v128.store(ip0 + o, bestIdx);
                 carryIdx = i2;
-                e1 = i32x4.add(e1, down2);
               } else {
                 r1 = f32x4.pmax(f32x4.pmax(r1, even1), odd1);
                 r2 = f32x4.pmax(f32x4.pmax(r2, even2), odd2);
