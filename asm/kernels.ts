@@ -72,7 +72,6 @@ export function max_pool2d_fwd(
  * only their lanes stored.
  */
 @inline function maxPool2dK2S2(x: usize, out: usize, indices: usize, planes: i32, inH: i32, inW: i32, outH: i32, outW: i32, withIdx: bool): void {
-  const negInf = f32x4.splat(-Infinity);
   const lane2 = i32x4(0, 2, 4, 6);
   const one = i32x4.splat(1);
   const down = i32x4.splat(inW);
@@ -114,38 +113,51 @@ export function max_pool2d_fwd(
       if (!v128.any_true(f32x4.ne(sum, sum))) continue;
       for (let ow = 0; ow < outW; ow += 4) {
         const q = row + (<usize>(2 * ow) << 2);
-        const r = q + (<usize>inW << 2);
-        const a0 = v128.load(q), b0 = v128.load(q, 16), a1 = v128.load(r), b1 = v128.load(r, 16);
-        const t0 = v128.shuffle<f32>(a0, b0, 0, 2, 4, 6);
-        const t1 = v128.shuffle<f32>(a0, b0, 1, 3, 5, 7);
-        const t2 = v128.shuffle<f32>(a1, b1, 0, 2, 4, 6);
-        const t3 = v128.shuffle<f32>(a1, b1, 1, 3, 5, 7);
         const i0 = i32x4.add(i32x4.splat(rowIdx + 2 * ow), lane2);
-        const i2 = i32x4.add(i0, down);
-        let bestIdx = i0;
-        let take = maxTap(t0, negInf);
-        let best = v128.bitselect(t0, negInf, take);
-        take = maxTap(t1, best);
-        best = v128.bitselect(t1, best, take);
-        bestIdx = v128.bitselect(i32x4.add(i0, one), bestIdx, take);
-        take = maxTap(t2, best);
-        best = v128.bitselect(t2, best, take);
-        bestIdx = v128.bitselect(i2, bestIdx, take);
-        take = maxTap(t3, best);
-        best = v128.bitselect(t3, best, take);
-        bestIdx = v128.bitselect(i32x4.add(i2, one), bestIdx, take);
-        storeGroup(out + (o << 2), best, ow, outW);
-        if (withIdx) storeGroup(indices + (o << 2), bestIdx, ow, outW);
+        k2s2ByRule(q, q + (<usize>inW << 2), i0, i32x4.add(i0, down), out + ((o + <usize>ow) << 2), indices + ((o + <usize>ow) << 2),
+          min<i32>(4, outW - ow), withIdx);
       }
     }
   }
 }
 
+/**
+ * Four k2s2 windows whose rows start at q and r (8 floats each: even columns the first taps,
+ * odd ones the second), tap by tap with the reference's rule in row-major order; i0 / i2: each
+ * window's first tap index in either row. Stores the first n (1–4) values (and indices) at op (ip).
+ */
+@inline function k2s2ByRule(q: usize, r: usize, i0: v128, i2: v128, op: usize, ip: usize, n: i32, withIdx: bool): void {
+  const negInf = f32x4.splat(-Infinity), one = i32x4.splat(1);
+  const a0 = v128.load(q), b0 = v128.load(q, 16), a1 = v128.load(r), b1 = v128.load(r, 16);
+  const t0 = v128.shuffle<f32>(a0, b0, 0, 2, 4, 6);
+  const t1 = v128.shuffle<f32>(a0, b0, 1, 3, 5, 7);
+  const t2 = v128.shuffle<f32>(a1, b1, 0, 2, 4, 6);
+  const t3 = v128.shuffle<f32>(a1, b1, 1, 3, 5, 7);
+  let bestIdx = i0; // the first tap's index, whether or not it is taken
+  let take = maxTap(t0, negInf);
+  let best = v128.bitselect(t0, negInf, take);
+  take = maxTap(t1, best);
+  best = v128.bitselect(t1, best, take);
+  bestIdx = v128.bitselect(i32x4.add(i0, one), bestIdx, take);
+  take = maxTap(t2, best);
+  best = v128.bitselect(t2, best, take);
+  bestIdx = v128.bitselect(i2, bestIdx, take);
+  take = maxTap(t3, best);
+  best = v128.bitselect(t3, best, take);
+  bestIdx = v128.bitselect(i32x4.add(i2, one), bestIdx, take);
+  storeN(op, best, n);
+  if (withIdx) storeN(ip, bestIdx, n);
+}
+
+/** Stores the first n (1–4) lanes of `v` at `p`. */
+@inline function storeN(p: usize, v: v128, n: i32): void {
+  if (n >= 4) v128.store(p, v);
+  else storeLanes(p, v, n);
+}
+
 /** Stores the group of four outputs at column `ow` of a row of `outW`: all four, or the 1–3 inside the row. */
 @inline function storeGroup(p: usize, v: v128, ow: i32, outW: i32): void {
-  const n = outW - ow;
-  if (n >= 4) v128.store(p + (<usize>ow << 2), v);
-  else storeLanes(p + (<usize>ow << 2), v, n);
+  storeN(p + (<usize>ow << 2), v, outW - ow);
 }
 
 /**
@@ -428,33 +440,8 @@ const K3S2_TILE = 8;
           const rowIdx = hFirst * inW + w0;
           const q = xp + (<usize>rowIdx << 2);
           const r = q + (<usize>inW << 2);
-          const a0 = v128.load(q), b0 = v128.load(q, 16), a1 = v128.load(r), b1 = v128.load(r, 16);
-          const t0 = v128.shuffle<f32>(a0, b0, 0, 2, 4, 6);
-          const t1 = v128.shuffle<f32>(a0, b0, 1, 3, 5, 7);
-          const t2 = v128.shuffle<f32>(a1, b1, 0, 2, 4, 6);
-          const t3 = v128.shuffle<f32>(a1, b1, 1, 3, 5, 7);
-          let take = maxTap(t0, negInf);
-          let best = v128.bitselect(t0, negInf, take);
-          if (withIdx) {
-            const i0 = i32x4.add(i32x4.splat(rowIdx), laneStep);
-            const i2 = i32x4.add(i0, i32x4.splat(inW));
-            let bestIdx = i0; // the first tap's index, whether or not it is taken
-            take = maxTap(t1, best);
-            best = v128.bitselect(t1, best, take);
-            bestIdx = v128.bitselect(i32x4.add(i0, one), bestIdx, take);
-            take = maxTap(t2, best);
-            best = v128.bitselect(t2, best, take);
-            bestIdx = v128.bitselect(i2, bestIdx, take);
-            take = maxTap(t3, best);
-            best = v128.bitselect(t3, best, take);
-            bestIdx = v128.bitselect(i32x4.add(i2, one), bestIdx, take);
-            v128.store(ip + (<usize>ow << 2), bestIdx);
-          } else {
-            best = v128.bitselect(t1, best, maxTap(t1, best));
-            best = v128.bitselect(t2, best, maxTap(t2, best));
-            best = v128.bitselect(t3, best, maxTap(t3, best));
-          }
-          v128.store(op + (<usize>ow << 2), best);
+          const i0 = i32x4.add(i32x4.splat(rowIdx), laneStep);
+          k2s2ByRule(q, r, i0, i32x4.add(i0, i32x4.splat(inW)), op + (<usize>ow << 2), ip + (<usize>ow << 2), 4, withIdx);
         }
       }
       if (kW == 2 && sW == 2 && dilW == 1) {
