@@ -83,7 +83,9 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   const ws = floatData('conv2d', weight, 'weight');
   const bs = bias === null ? null : floatData('conv2d', bias, 'bias');
   const g = conv2dGeometry(x.shape, weight.shape, bias === null ? null : bias.shape, opts);
-  const out = zerosFloat32(g.outputShape.reduce((a, b) => a * b, 1));
+  // With a bias every output is first set to it (both kernels); without, the products add onto zeros.
+  const n = g.outputShape.reduce((a, b) => a * b, 1);
+  const out = bias === null ? zerosFloat32(n) : emptyFloat32(n);
   // The weight gradient needs every image's unfolded input: keep it from the forward, in a
   // training step's scope, rather than unfold x again in the backward.
   const cols = isGradEnabled() && weight.requiresGrad && inScope()

@@ -7,6 +7,7 @@ import { describe, test } from 'node:test';
 
 import { PoolkitError } from '../../src/errors.js';
 import { addressOf, memoryIsShared, memoryStats } from '../../src/kernels/wasm/loader.js';
+import { conv2d } from '../../src/ops/conv.js';
 import { relu, sum } from '../../src/ops/elementwise.js';
 import { maxPool2d } from '../../src/pool/max_pool.js';
 import { zeros } from '../../src/tensor/create.js';
@@ -87,6 +88,25 @@ describe('scope()', { skip: !shared && 'no shared WebAssembly memory here' }, ()
       y.dispose();
       assert.throws(() => v.data, PoolkitError);
       y.dispose(); // twice is harmless
+    });
+  });
+
+  test('storage reused from a freed tensor is overwritten: ops that need no zeros (conv2d with a bias, pooling) do not read the old values', () => {
+    const x = filled([2, 3, 9, 9]), w = filled([4, 3, 3, 3]), b = filled([4]);
+    const expected = { conv: Float32Array.from(conv2d(x, w, b, { padding: 1 }).data), pool: Float32Array.from(maxPool2d(x, { kernelSize: 3, stride: 2, padding: 1 }).data) };
+    scope(() => {
+      for (const [name, size, run] of [
+        ['conv', expected.conv.length, () => conv2d(x, w, b, { padding: 1 })],
+        ['pool', expected.pool.length, () => maxPool2d(x, { kernelSize: 3, stride: 2, padding: 1 })],
+      ] as const) {
+        const junk = zeros([size]);
+        junk.data.fill(NaN);
+        const at = addressOf(junk.data);
+        junk.dispose();
+        const y = run();
+        assert.equal(addressOf(y.data), at, `${name}: the output reuses the freed block`);
+        assert.deepEqual(y.data, expected[name], name);
+      }
     });
   });
 
