@@ -184,9 +184,9 @@ async function measureAsync(t: Timing, fn: () => unknown): Promise<number> {
 
 // ---- memory-copy yardstick ------------------------------------------------------------------
 
-// Copies `n` floats of `src` into `dst` (both shared) split into `parts` ranges, one per worker;
-// a CommonJS script because `eval` workers are CommonJS. Control words: GEN (bumped to start a
-// copy, -1 to stop), N (floats to copy), DONE (parts finished).
+// Copies part `part` of `n` floats of `src` into `dst` (both shared) split into `parts` ranges —
+// the calling thread copies part 0; a CommonJS script because `eval` workers are CommonJS.
+// Control words: GEN (bumped to start a copy, -1 to stop), N (floats to copy), DONE (workers' parts finished).
 const GEN = 0, N = 1, DONE = 2;
 const COPY_WORKER = `
 const { workerData } = require('node:worker_threads');
@@ -200,13 +200,14 @@ for (;;) {
   const n = Atomics.load(ctrl, ${N});
   const a = Math.floor((n * part) / parts), b = Math.floor((n * (part + 1)) / parts);
   dst.subarray(a, b).set(src.subarray(a, b));
-  if (Atomics.add(ctrl, ${DONE}, 1) + 1 === parts) Atomics.notify(ctrl, ${DONE});
+  Atomics.add(ctrl, ${DONE}, 1);
+  Atomics.notify(ctrl, ${DONE});
 }`;
 
 /**
  * The time to move `bytes` (half read, half written) with `Float32Array.prototype.set`: on the
- * calling thread, or on two workers each copying half, started once and woken through `Atomics`
- * so only the copy is timed.
+ * calling thread, or split between it and a worker started once and woken through `Atomics`, so
+ * only the copy is timed.
  */
 class CopyYardstick {
   private readonly src: Float32Array;
@@ -221,11 +222,12 @@ class CopyYardstick {
     this.dst.set(this.src); // fault the pages in once
   }
 
-  static async start(maxBytes: number, workers: number): Promise<CopyYardstick> {
+  /** `threads` − 1 workers: with the calling thread, as many threads as poolkit's pool (the caller and its workers). */
+  static async start(maxBytes: number, threads: number): Promise<CopyYardstick> {
     const y = new CopyYardstick(maxBytes);
-    for (let part = 0; part < workers; part++) {
+    for (let part = 1; part < threads; part++) {
       const w = new Worker(COPY_WORKER, {
-        eval: true, workerData: { ctrl: y.ctrl.buffer, src: y.src.buffer, dst: y.dst.buffer, part, parts: workers },
+        eval: true, workerData: { ctrl: y.ctrl.buffer, src: y.src.buffer, dst: y.dst.buffer, part, parts: threads },
       });
       y.workers.push(w);
     }
@@ -234,20 +236,24 @@ class CopyYardstick {
     return y;
   }
 
-  /** One copy of `bytes` on `threads` (1, or 2 workers): timed in turns with poolkit's call, so under the same load. */
+  /**
+   * One copy of `bytes` on `threads`: the calling thread alone, or its share (the first part) while
+   * the workers copy theirs. Timed in turns with poolkit's call, so under the same load.
+   */
   copier(bytes: number, threads: number): () => void {
     const n = Math.ceil(bytes / 8);
-    if (threads === 1) {
-      const src = this.src.subarray(0, n), dst = this.dst.subarray(0, n);
-      return () => dst.set(src);
-    }
-    const { ctrl } = this, parts = this.workers.length;
+    const parts = threads === 1 ? 1 : this.workers.length + 1;
+    const mine = Math.floor(n / parts);
+    const src = this.src.subarray(0, mine), dst = this.dst.subarray(0, mine);
+    if (parts === 1) return () => dst.set(src);
+    const { ctrl } = this, helpers = parts - 1;
     return () => {
       Atomics.store(ctrl, N, n);
       Atomics.store(ctrl, DONE, 0);
       Atomics.add(ctrl, GEN, 1);
       Atomics.notify(ctrl, GEN);
-      for (let done; (done = Atomics.load(ctrl, DONE)) < parts;) Atomics.wait(ctrl, DONE, done);
+      dst.set(src);
+      for (let done; (done = Atomics.load(ctrl, DONE)) < helpers;) Atomics.wait(ctrl, DONE, done);
     };
   }
 
@@ -785,7 +791,7 @@ function report(
       `  ${WARMUP} warm-up runs and ${WARMUP_MS} ms. GB/s: bytes the ideal kernel reads + writes (input +`,
       '  output, + int32 indices for max with grad, + grad_out/grad_in for backward; Lp backward also rereads input and output)',
       '  over poolkit\'s time. copy ms: Float32Array.set moving the same bytes (half read, half written), on 1 thread or split',
-      '  over 2 worker threads, each run taken in turn with one of poolkit\'s (the same machine load; calls under 5 ms run once',
+      '  between it and a worker (as poolkit\'s 2 threads are), each run taken in turn with one of poolkit\'s (the same machine load; calls under 5 ms run once',
       '  untimed just before, so that they find their data in the caches); pk/copy = the median over those turns of',
       '  poolkit / copy, at the same thread count (target ≤ 1.5×).',
       'Peers: "ms (peer / poolkit)" at the same thread count — above 1× poolkit is faster. TF.js wasm is given NHWC input',
