@@ -217,7 +217,6 @@ const K3S2_TILE = 8;
             const end = min<i32>(oh1, ohEnd);
             let q = xp + (<usize>((hs + 1) * inW + b) << 2);
             let o = <usize>(oh * outW + ow) << 2;
-            // Each lane's left tap in row hs + 1.
             const down = i32x4.splat(inW);
             for (; oh < end; oh++, q += rowBytes << 1, o += outRowBytes) {
               const q2 = q + rowBytes;
