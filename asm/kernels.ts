@@ -11,7 +11,9 @@
 //   float32 operations (pooling): SIMD lanes run ACROSS OUTPUT COLUMNS, each lane doing exactly
 //   the reference's sequence of compares or adds for its own output. GEMM reorders its sums.
 // - vector loads may read up to 24 bytes past the last element they use; the allocator keeps
-//   32 bytes of slack after every block.
+//   32 bytes of slack after every block. (k3s2 max pooling with padding also reads the 4 bytes
+//   before a row and discards them: blocks start past the module's static data, so those bytes
+//   are always inside the memory.)
 
 import { interiorHi, interiorLo, loadStrided, tapCount, tapFirst, tapPadded } from './window';
 
