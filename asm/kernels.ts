@@ -691,7 +691,7 @@ export function max_pool2d_bwd_rows(gradOut: usize, indices: usize, gradIn: usiz
       const last = min<i64>(<i64>oh * sH - padH + <i64>(kH - 1) * dilH, inH - 1);
       const reach = last < 0 ? 0 : (<i32>last + 1) * inW;
       if (reach > zeroed) {
-        zeroF32(gi + (<usize>zeroed << 2), reach - zeroed);
+        zeroRange(gi + (<usize>zeroed << 2), reach - zeroed);
         zeroed = reach;
       }
       for (let j = 0; j < outW; j++, o++) {
@@ -1362,6 +1362,12 @@ export function adaptive_max_pool_fwd(x: usize, out: usize, indices: usize, plan
 @inline function convRunHi(inSize: i32, pad: i32, tap: i32, stride: i32, out: i32): i32 {
   const t = inSize - 1 + pad - tap; // last ow with ow·stride ≤ in − 1 + pad − tap
   return t < 0 ? 0 : min<i32>(t / stride + 1, out);
+}
+
+/** `n` floats at `dst` set to +0: memory.fill (the engine's memset) for a few hundred bytes or more, else inline. */
+@inline function zeroRange(dst: usize, n: i32): void {
+  if (n >= 128) memory.fill(dst, 0, <usize>n << 2);
+  else zeroF32(dst, n);
 }
 
 // Rows here are short (a LeNet row is 10–28 floats): inline loops beat memory.copy / memory.fill,
