@@ -1158,11 +1158,21 @@ export function heap_base(): usize {
 // Uniform 2-D bins (in a multiple of out along H and W: the bins tile the plane, kH × kW each).
 // Four outputs at a time; each lane does the scalar kernels' float32 steps in their order.
 
+/** Whether the bins of an adaptive pooling from inH × inW to outH × outW are uniform (they tile the plane). */
+@inline function uniformBins(planes: i32, inH: i32, inW: i32, outH: i32, outW: i32): bool {
+  return planes >= 0 && outH >= 1 && outW >= 1 && inH >= 1 && inW >= 1 && inH % outH == 0 && inW % outW == 0;
+}
+
+/** A bin's ((v / 1) / kH) / kW, the reference's float32 steps — the division by 1 is no operation. */
+@inline function perBin(v: v128, dH: v128, dW: v128): v128 {
+  return f32x4.div(f32x4.div(v, dH), dW);
+}
+
 /** adaptive_avg_pool_fwd for uniform 2-D bins: ((sum / 1) / kH) / kW. */
 export function adaptive_avg_pool2d_uniform_fwd(x: usize, out: usize, planes: i32, inH: i32, inW: i32, outH: i32, outW: i32): i32 {
-  if (planes < 0 || outH < 1 || outW < 1 || inH % outH != 0 || inW % outW != 0 || inH < 1 || inW < 1) return 0;
+  if (!uniformBins(planes, inH, inW, outH, outW)) return 0;
   const kH = inH / outH, kW = inW / outW;
-  const one = f32x4.splat(1), dH = f32x4.splat(<f32>kH), dW = f32x4.splat(<f32>kW), zero = f32x4.splat(0);
+  const dH = f32x4.splat(<f32>kH), dW = f32x4.splat(<f32>kW), zero = f32x4.splat(0);
   if (kH == 2 && kW == 2) {
     avgPool2dK2S2(x, out, planes, inH, inW, outH, outW, 2, true);
     return 1;
@@ -1186,7 +1196,7 @@ export function adaptive_avg_pool2d_uniform_fwd(x: usize, out: usize, planes: i3
             for (let j = 0; j < kW; j++) sum = f32x4.add(sum, loadStrided(row + (<usize>j << 2), kW));
           }
         }
-        v128.store(o, f32x4.div(f32x4.div(f32x4.div(sum, one), dH), dW));
+        v128.store(o, perBin(sum, dH, dW));
       }
       for (; ow < outW; ow++, o += 4) {
         let sum: f32 = 0;
@@ -1194,7 +1204,7 @@ export function adaptive_avg_pool2d_uniform_fwd(x: usize, out: usize, planes: i3
           const row = rows + (<usize>(i * inW + ow * kW) << 2);
           for (let j = 0; j < kW; j++) sum += load<f32>(row + (<usize>j << 2));
         }
-        store<f32>(o, sum / <f32>1 / <f32>kH / <f32>kW);
+        store<f32>(o, f32x4.extract_lane(perBin(f32x4.splat(sum), dH, dW), 0));
       }
     }
   }
@@ -1206,9 +1216,9 @@ export function adaptive_avg_pool2d_uniform_fwd(x: usize, out: usize, planes: i3
  * input gets +0 + ((gradOut / 1) / kH) / kW of its one bin.
  */
 export function adaptive_avg_pool2d_uniform_bwd(gradOut: usize, gradIn: usize, planes: i32, inH: i32, inW: i32, outH: i32, outW: i32): i32 {
-  if (planes < 0 || outH < 1 || outW < 1 || inH % outH != 0 || inW % outW != 0 || inH < 1 || inW < 1) return 0;
+  if (!uniformBins(planes, inH, inW, outH, outW)) return 0;
   const kH = inH / outH, kW = inW / outW;
-  const one = f32x4.splat(1), dH = f32x4.splat(<f32>kH), dW = f32x4.splat(<f32>kW), zero = f32x4.splat(0);
+  const dH = f32x4.splat(<f32>kH), dW = f32x4.splat(<f32>kW), zero = f32x4.splat(0);
   if (kH == 2 && kW == 2) {
     avgPool2dBwdK2S2(gradOut, gradIn, planes, inH, inW, outH, outW, 2, true);
     return 1;
@@ -1222,7 +1232,7 @@ export function adaptive_avg_pool2d_uniform_bwd(gradOut: usize, gradIn: usize, p
       let ow = 0;
       if (kW == 2) {
         for (; ow + 4 <= outW; ow += 4, g += 16) {
-          const d = f32x4.add(zero, f32x4.div(f32x4.div(f32x4.div(v128.load(g), one), dH), dW));
+          const d = f32x4.add(zero, perBin(v128.load(g), dH, dW));
           const lo = v128.shuffle<f32>(d, d, 0, 0, 1, 1), hi = v128.shuffle<f32>(d, d, 2, 2, 3, 3);
           for (let i = 0; i < kH; i++) {
             const row = rows + (<usize>(i * inW + ow * 2) << 2);
@@ -1232,7 +1242,7 @@ export function adaptive_avg_pool2d_uniform_bwd(gradOut: usize, gradIn: usize, p
         }
       }
       for (; ow < outW; ow++, g += 4) {
-        const d: f32 = <f32>0 + load<f32>(g) / <f32>1 / <f32>kH / <f32>kW;
+        const d = f32x4.extract_lane(f32x4.add(zero, perBin(f32x4.splat(load<f32>(g)), dH, dW)), 0);
         for (let i = 0; i < kH; i++) {
           const row = rows + (<usize>(i * inW + ow * kW) << 2);
           for (let j = 0; j < kW; j++) store<f32>(row + (<usize>j << 2), d);
