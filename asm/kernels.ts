@@ -208,9 +208,11 @@ const K3S2_TILE = 8;
         // the index of its first tap inside, the middle one.
         const padded = ow == 0 && padW == 1;
         const leftStep = padded ? i32x4(0, -1, -1, -1) : minusOne;
+        // No row carried yet. (Row −1, the padding above row 0, must not count as carried: its
+        // index −1 would stay with a window whose taps inside are all −inf.)
         let carry = negInf;
         let carryIdx = minusOne;
-        let carryRow = -1;
+        let carryRow = -2;
         let oh = oh0;
         while (oh < oh1) {
           const hs = 2 * oh - padH;

@@ -10,13 +10,15 @@ import type { WindowOptions } from '../../src/pool/geometry.js';
 /** A uniform integer in [lo, hi] (one draw). */
 export const int = (rand: () => number, lo: number, hi: number): number => lo + Math.floor(rand() * (hi - lo + 1));
 
-export type Fill = 'normal' | 'ties' | 'special' | 'neginf' | 'zeros' | 'sparse';
+export type Fill = 'normal' | 'ties' | 'special' | 'neginf' | 'zeros' | 'sparse' | 'walls';
 
 /**
  * Input values: continuous, few distinct (ties), sprinkled with NaN/±Infinity/−0, mostly
  * −Infinity, ±0 and −Infinity without NaN (ties whose bits differ, windows of nothing but
  * −Infinity), or continuous with a rare NaN or +Infinity (so some windows, rows and tiles hold one
- * and most do not) and some subnormal numbers (whose divisions by a power of two round).
+ * and most do not) and some subnormal numbers (whose divisions by a power of two round), or
+ * nearly all −Infinity without NaN ('walls': whole windows of −Infinity, padded ones included,
+ * reach the SIMD paths — a NaN would send its rows tap by tap — and keep their first index).
  */
 export function values(rand: () => number, n: number, fill: Fill): Float32Array {
   const x = new Float32Array(n);
@@ -26,6 +28,7 @@ export function values(rand: () => number, n: number, fill: Fill): Float32Array 
     else if (fill === 'ties') x[i] = Math.floor(r * 3) - 1;
     else if (fill === 'neginf') x[i] = r < 0.85 ? -Infinity : r < 0.9 ? NaN : Math.floor(r * 20) - 10;
     else if (fill === 'zeros') x[i] = r < 0.3 ? -0 : r < 0.6 ? 0 : r < 0.9 ? -Infinity : r < 0.95 ? -1 : 1;
+    else if (fill === 'walls') x[i] = r < 0.97 ? -Infinity : r < 0.985 ? -0 : 1;
     else if (fill === 'sparse') x[i] = r < 0.002 ? NaN : r < 0.003 ? Infinity : r < 0.05 ? (r - 0.025) * 1e-37 : r * 4 - 2;
     else {
       const v = rand();

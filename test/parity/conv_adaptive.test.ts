@@ -22,7 +22,7 @@ import { adaptiveGeometry, type AdaptiveGeometry } from '../../src/pool/geometry
 import { rng as prng } from '../helpers/gradcheck.js';
 import { assertBitsEqual, inKernelMemory, int, values, type Fill } from '../helpers/parity.js';
 
-const FILLS: Fill[] = ['normal', 'ties', 'special', 'neginf', 'zeros', 'sparse'];
+const FILLS: Fill[] = ['normal', 'ties', 'special', 'neginf', 'zeros', 'sparse', 'walls'];
 
 // ---------------------------------------------------------------------------------------------
 // Adaptive pooling

@@ -86,7 +86,7 @@ const EDGE_CASES: Case[] = [
   { nd: 2, shape: [1, 1, 3, 3], opts: { kernelSize: [1, 2], stride: 1, dilation: [1, 3], padding: [[0, 0], [2, 2]] } },
 ];
 
-const FILLS: Fill[] = ['normal', 'ties', 'special', 'neginf', 'zeros', 'sparse'];
+const FILLS: Fill[] = ['normal', 'ties', 'special', 'neginf', 'zeros', 'sparse', 'walls'];
 const CASES = [...EDGE_CASES, ...randomCases(20261127, 260)];
 
 function geometryOf(c: Case, op: string): PoolGeometry {
