@@ -220,9 +220,12 @@ const K3S2_TILE = 8;
             // The common steps: three rows inside, the first carried, no padding to the left.
             const end = min<i32>(oh1, ohEnd);
             let q = xp + (<usize>((hs + 1) * inW + b) << 2);
-            let o = <usize>(oh * outW + ow) << 2;
-            const down = i32x4.splat(inW);
-            for (; oh < end; oh++, q += rowBytes << 1, o += outRowBytes) {
+            const o = <usize>(oh * outW + ow) << 2;
+            let po = op0 + o, pi = ip0 + o;
+            // Lane i's right tap in the middle row; a step down is two input rows.
+            let right1 = i32x4.add(i32x4.splat((hs + 1) * inW + b + 1), evenLanes);
+            const down = i32x4.splat(inW), step = i32x4.splat(2 * inW);
+            for (; oh < end; oh++, q += rowBytes << 1, po += outRowBytes, pi += outRowBytes, right1 = i32x4.add(right1, step)) {
               const q2 = q + rowBytes;
               const a0 = v128.load(q), a1 = v128.load(q, 16), c0 = v128.load(q2), c1 = v128.load(q2, 16);
               const even1 = v128.shuffle<f32>(a0, a1, 0, 2, 4, 6), odd1 = v128.shuffle<f32>(a0, a1, 1, 3, 5, 7);
@@ -238,20 +241,21 @@ const K3S2_TILE = 8;
                 r1 = f32x4.pmax(f32x4.pmax(r1, even1), odd1);
                 r2 = f32x4.pmax(f32x4.pmax(r2, even2), odd2);
                 const atL1 = f32x4.eq(left1, r1), atL2 = f32x4.eq(left2, r2);
-                const right1 = i32x4.add(i32x4.splat((2 * oh - padH + 1) * inW + b + 1), evenLanes);
                 const i1 = i32x4.add(i32x4.add(right1, atL1), v128.or(atL1, f32x4.eq(even1, r1)));
                 const i2 = i32x4.add(i32x4.add(i32x4.add(right1, down), atL2), v128.or(atL2, f32x4.eq(even2, r2)));
-                let bestIdx = v128.bitselect(i1, carryIdx, f32x4.gt(r1, best));
+                // A later row's index is larger than any of an earlier row's (inW ≥ 3), so the
+                // take is an unsigned max with the index where taken, 0 where not.
+                let bestIdx = i32x4.max_u(carryIdx, v128.and(i1, f32x4.gt(r1, best)));
                 best = f32x4.pmax(best, r1);
-                bestIdx = v128.bitselect(i2, bestIdx, f32x4.gt(r2, best));
-                v128.store(ip0 + o, bestIdx);
+                bestIdx = i32x4.max_u(bestIdx, v128.and(i2, f32x4.gt(r2, best)));
+                v128.store(pi, bestIdx);
                 carryIdx = i2;
               } else {
                 r1 = f32x4.pmax(f32x4.pmax(r1, even1), odd1);
                 r2 = f32x4.pmax(f32x4.pmax(r2, even2), odd2);
                 best = f32x4.pmax(best, r1);
               }
-              v128.store(op0 + o, f32x4.pmax(best, r2));
+              v128.store(po, f32x4.pmax(best, r2));
               carry = r2;
             }
             carryRow = 2 * (oh - 1) - padH + 2;
