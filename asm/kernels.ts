@@ -692,6 +692,7 @@ export function max_pool2d_bwd_rows(gradOut: usize, indices: usize, gradIn: usiz
   let o: usize = 0;
   for (let p = 0; p < planes; p++) {
     const gi = gradIn + ((<usize>p * <usize>inPlane) << 2);
+    const giv = i32x4.splat(<i32>gi);
     let zeroed = 0; // elements [0, zeroed) of the plane are zeroed
     for (let oh = 0; oh < outH; oh++) {
       const last = min<i64>(<i64>oh * sH - padH + <i64>(kH - 1) * dilH, inH - 1);
@@ -700,7 +701,25 @@ export function max_pool2d_bwd_rows(gradOut: usize, indices: usize, gradIn: usiz
         zeroRange(gi + (<usize>zeroed << 2), reach - zeroed);
         zeroed = reach;
       }
-      for (let j = 0; j < outW; j++, o++) {
+      // Four at a time while all four indices are in the zeroed rows: one vector check, the
+      // addresses in one vector, the adds still one by one in order (indices may repeat).
+      const lim = i32x4.splat(zeroed);
+      let j = 0;
+      for (; j + 4 <= outW; j += 4, o += 4) {
+        const iv = v128.load(indices + (o << 2));
+        if (!i32x4.all_true(i32x4.lt_u(iv, lim))) break;
+        const gv = v128.load(gradOut + (o << 2));
+        const at = i32x4.add(i32x4.shl(iv, 2), giv);
+        let q = <usize>i32x4.extract_lane(at, 0);
+        store<f32>(q, load<f32>(q) + f32x4.extract_lane(gv, 0));
+        q = <usize>i32x4.extract_lane(at, 1);
+        store<f32>(q, load<f32>(q) + f32x4.extract_lane(gv, 1));
+        q = <usize>i32x4.extract_lane(at, 2);
+        store<f32>(q, load<f32>(q) + f32x4.extract_lane(gv, 2));
+        q = <usize>i32x4.extract_lane(at, 3);
+        store<f32>(q, load<f32>(q) + f32x4.extract_lane(gv, 3));
+      }
+      for (; j < outW; j++, o++) {
         const idx = load<i32>(indices + (o << 2));
         if (<u32>idx >= <u32>zeroed) {
           if (<u32>idx >= <u32>inPlane) continue;
