@@ -276,13 +276,13 @@ function poolkitOp(c: PoolCase): (x: Tensor) => Tensor {
 }
 
 /**
- * The ms of each run of one pooling call (or call + backward) on `threads` threads, then of each
- * of `others` (the copy, TF.js) timed in turns with it. The input lives in an outer scope for the
- * whole measurement and each run in its own scope, so storage stays in the wasm memory, is reused
- * from run to run, and no kernel copies its input.
+ * The ms of each run of one pooling call (or call + backward) on `threads` threads, and of each
+ * run of `other` (the copy, or TF.js) timed in turns with it. The input lives in an outer scope for
+ * the whole measurement and each run in its own scope, so storage stays in the wasm memory, is
+ * reused from run to run, and no kernel copies its input.
  */
 function poolkitMs(t: Timing, c: PoolCase, direction: Direction, threads: number, xData: Float32Array, gData: Float32Array,
-  others: readonly (() => void)[]): number[][] {
+  other: () => void): number[][] {
   setNumThreads(threads);
   const f = poolkitOp(c);
   // zeros() inside a scope is storage in the kernels' memory; tensor(xData) would wrap the
@@ -295,14 +295,14 @@ function poolkitMs(t: Timing, c: PoolCase, direction: Direction, threads: number
   return scope(() => {
     if (direction === 'fwd') {
       const x = placed(xData, c.shape);
-      return measureTurns(t, [() => scope(() => { f(x); }), ...others]);
+      return measureTurns(t, [() => scope(() => { f(x); }), other]);
     }
     const x = placed(xData, c.shape, true);
     const g = placed(gData, outShape(c));
     return measureTurns(t, [() => scope(() => {
       x.grad = null;
       f(x).backward(g);
-    }), ...others]);
+    }), other]);
   });
 }
 
@@ -568,7 +568,8 @@ interface PoolRow {
   /** The median over turns of poolkit's time over the copy's. */
   poolkitOverCopy: number;
   /** Every timed run, in turns. */
-  runs: { poolkitMs: number[]; copyMs: number[]; tfjsMs?: number[] };
+  /** Every timed run: poolkit's in turns with the copy's, and (where TF.js runs) in turns with TF.js's. */
+  runs: { poolkitMs: number[]; copyMs: number[]; tfjs?: { poolkitMs: number[]; tfjsMs: number[] } };
   tfjs: PeerResult;
   ort: PeerResult & { maxAbsDiffVsPoolkit?: number };
   torch: PeerResult;
@@ -641,21 +642,24 @@ export async function bench(argv: string[]): Promise<void> {
           progress(`  ${c.name} ${direction} ${threads} thread(s) …`);
           // Let the last peer's spinning thread pools (ONNX Runtime's, TF.js's) go to sleep first.
           await new Promise((resolve) => setTimeout(resolve, 250));
+          // The copy and TF.js each in their own turns with poolkit: a TF.js backward takes up to a
+          // second, and sharing its turns would leave the copy ratio two or three samples.
+          const [pkRuns, copyRuns] = poolkitMs(timing, c, direction, threads, xData, gData, copy!.copier(bytes, threads)) as [number[], number[]];
           const tfRun = tfPrepare(T, c, direction, threads, xData, gData);
-          const others = [copy!.copier(bytes, threads), ...(isMissing(tfRun) ? [] : [tfRun.run])];
-          let runs: number[][];
-          try {
-            runs = poolkitMs(timing, c, direction, threads, xData, gData, others);
-          } finally {
-            if (!isMissing(tfRun)) tfRun.dispose();
+          let tfTurns: [number[], number[]] | null = null;
+          if (!isMissing(tfRun)) {
+            try {
+              tfTurns = poolkitMs(timing, c, direction, threads, xData, gData, tfRun.run) as [number[], number[]];
+            } finally {
+              tfRun.dispose();
+            }
           }
-          const [pkRuns, copyRuns, tfRuns] = runs as [number[], number[], number[]?];
           const pk = median(pkRuns);
           const row: PoolRow = {
             case: c.name, direction, threads, shape: c.shape, out: outShape(c), bytes,
             poolkitMs: pk, copyMs: median(copyRuns), gbPerS: bytes / 1e6 / pk, poolkitOverCopy: turnRatio(pkRuns, copyRuns),
-            runs: { poolkitMs: pkRuns, copyMs: copyRuns, ...(tfRuns ? { tfjsMs: tfRuns } : {}) },
-            tfjs: isMissing(tfRun) ? tfRun : { ms: median(tfRuns!), overPoolkit: turnRatio(tfRuns!, pkRuns) },
+            runs: { poolkitMs: pkRuns, copyMs: copyRuns, ...(tfTurns ? { tfjs: { poolkitMs: tfTurns[0], tfjsMs: tfTurns[1] } } : {}) },
+            tfjs: isMissing(tfRun) || !tfTurns ? (tfRun as Missing) : { ms: median(tfTurns[1]), overPoolkit: turnRatio(tfTurns[1], tfTurns[0]) },
             ort: await ortResult(timing, O, c, direction, threads, xData, expected),
             torch: torchResult(torchPool, c, direction, threads),
           };
