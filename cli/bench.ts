@@ -799,7 +799,7 @@ function report(
       '  load; calls under 5 ms run once untimed just before, so that they find their data in the caches); pk/copy = the',
       '  median over those turns of poolkit / copy, at the same thread count (target ≤ 1.5×).',
       'Peers: "ms (peer / poolkit)" at the same thread count — above 1× poolkit is faster. TF.js wasm is given NHWC input',
-      '  directly (no transpose timed), its runs also taken in turn with poolkit\'s (the ratio: their median over turns);',
+      '  directly (no transpose timed), its runs taken in turns of their own with poolkit\'s (the ratio: their median over turns);',
       '  adaptive 14→7 runs there and in ORT as its exact equivalent, k2s2 pooling.',
       '  ORT: forward only, intraOpNumThreads = threads. PyTorch: torch.set_num_threads(threads), forward under no_grad.',
     );
