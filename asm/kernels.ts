@@ -692,32 +692,45 @@ export function max_pool2d_bwd_rows(gradOut: usize, indices: usize, gradIn: usiz
   let o: usize = 0;
   for (let p = 0; p < planes; p++) {
     const gi = gradIn + ((<usize>p * <usize>inPlane) << 2);
-    const giv = i32x4.splat(<i32>gi);
     let zeroed = 0; // elements [0, zeroed) of the plane are zeroed
     for (let oh = 0; oh < outH; oh++) {
       const last = min<i64>(<i64>oh * sH - padH + <i64>(kH - 1) * dilH, inH - 1);
       const reach = last < 0 ? 0 : (<i32>last + 1) * inW;
       if (reach > zeroed) {
-        zeroRange(gi + (<usize>zeroed << 2), reach - zeroed);
+        zeroF32(gi + (<usize>zeroed << 2), reach - zeroed);
         zeroed = reach;
       }
-      // Four at a time while all four indices are in the zeroed rows: one vector check, the
-      // addresses in one vector, the adds still one by one in order (indices may repeat).
-      const lim = i32x4.splat(zeroed);
+      // The row's indices checked at once (their unsigned max below the zeroed rows: all inside
+      // the plane); then the adds one by one in order, four per turn, with no check.
       let j = 0;
-      for (; j + 4 <= outW; j += 4, o += 4) {
-        const iv = v128.load(indices + (o << 2));
-        if (!i32x4.all_true(i32x4.lt_u(iv, lim))) break;
-        const gv = v128.load(gradOut + (o << 2));
-        const at = i32x4.add(i32x4.shl(iv, 2), giv);
-        let q = <usize>i32x4.extract_lane(at, 0);
-        store<f32>(q, load<f32>(q) + f32x4.extract_lane(gv, 0));
-        q = <usize>i32x4.extract_lane(at, 1);
-        store<f32>(q, load<f32>(q) + f32x4.extract_lane(gv, 1));
-        q = <usize>i32x4.extract_lane(at, 2);
-        store<f32>(q, load<f32>(q) + f32x4.extract_lane(gv, 2));
-        q = <usize>i32x4.extract_lane(at, 3);
-        store<f32>(q, load<f32>(q) + f32x4.extract_lane(gv, 3));
+      if (outW >= 4) {
+        const ip = indices + (o << 2);
+        let m = v128.load(ip);
+        let k = 4;
+        for (; k + 4 <= outW; k += 4) m = i32x4.max_u(m, v128.load(ip + (<usize>k << 2)));
+        m = i32x4.max_u(m, v128.load(ip + (<usize>(outW - 4) << 2)));
+        m = i32x4.max_u(m, v128.shuffle<i32>(m, m, 2, 3, 0, 1));
+        m = i32x4.max_u(m, v128.shuffle<i32>(m, m, 1, 0, 3, 2));
+        if (<u32>i32x4.extract_lane(m, 0) < <u32>zeroed) {
+          let gp = gradOut + (o << 2), xp = ip;
+          const gEnd = gp + (<usize>outW << 2);
+          for (; gp + 16 <= gEnd; gp += 16, xp += 16) {
+            let q = gi + (<usize>load<i32>(xp) << 2);
+            store<f32>(q, load<f32>(q) + load<f32>(gp));
+            q = gi + (<usize>load<i32>(xp, 4) << 2);
+            store<f32>(q, load<f32>(q) + load<f32>(gp, 4));
+            q = gi + (<usize>load<i32>(xp, 8) << 2);
+            store<f32>(q, load<f32>(q) + load<f32>(gp, 8));
+            q = gi + (<usize>load<i32>(xp, 12) << 2);
+            store<f32>(q, load<f32>(q) + load<f32>(gp, 12));
+          }
+          for (; gp < gEnd; gp += 4, xp += 4) {
+            const q = gi + (<usize>load<i32>(xp) << 2);
+            store<f32>(q, load<f32>(q) + load<f32>(gp));
+          }
+          o += outW;
+          continue;
+        }
       }
       for (; j < outW; j++, o++) {
         const idx = load<i32>(indices + (o << 2));
@@ -1414,9 +1427,13 @@ export function adaptive_max_pool_fwd(x: usize, out: usize, indices: usize, plan
 }
 @inline function zeroF32(dst: usize, n: i32): void {
   const z = i32x4.splat(0);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), z);
-  for (; i < n; i++) store<u32>(dst + (<usize>i << 2), 0);
+  const end = dst + (<usize>n << 2);
+  let p = dst;
+  for (; p + 64 <= end; p += 64) {
+    v128.store(p, z); v128.store(p, z, 16); v128.store(p, z, 32); v128.store(p, z, 48);
+  }
+  for (; p + 16 <= end; p += 16) v128.store(p, z);
+  for (; p < end; p += 4) store<u32>(p, 0);
 }
 
 export function im2col(x: usize, col: usize, cin: i32, inH: i32, inW: i32, outH: i32, outW: i32,

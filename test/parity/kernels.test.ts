@@ -175,6 +175,14 @@ describe('max pooling: wasm SIMD = reference, bit for bit', () => {
       // index points past them (no forward's, but a place in the plane).
       const rowsIdx = idx.slice();
       if (ci % 4 === 1) for (let i = 0; i < m; i += 5) rowsIdx[i] = Math.floor(rand() * inPlane);
+      // …and exactly at the first element past them (the edge of the kernel's check).
+      if (ci % 4 === 3) {
+        for (let i = 0; i < m; i += 3) {
+          const oh = Math.floor((i % outPlane) / g.outW);
+          const past = (Math.min(oh * g.sH - g.padH + (g.kH - 1) * g.dilH, g.inH - 1) + 1) * g.inW;
+          if (past < inPlane) rowsIdx[i] = past;
+        }
+      }
       const rowsRef = new Float32Array(n), rows = inKernelMemory(values(rand, n, 'normal'));
       max_pool_bwd__ref(gradOut, rowsIdx, g.planes, inPlane, outPlane, rowsRef);
       assert.equal(max_pool_bwd_rows__wasm_simd(gradOut, rowsIdx, g, rows.array), true);
