@@ -167,32 +167,28 @@ export function max_pool2d_fwd(
  * ceil mode. The rule is separable: taking each input row's winner (its taps in column order)
  * and then the rows' winners in row order with the same rule gives the row-major scan's winner —
  * the first row holding the maximum, and that row's first maximum; the last NaN, as NaN wins
- * every later tap. So four windows at a time: per row, two loads hold the middle (even) and
- * right (odd) taps, the left tap is the odd one shifted in from column b − 1; without NaN the
- * rule is pmax with `gt` as its take mask (or, for a row's winner, its first tap equal to the
- * row's maximum — the same tap).
+ * every later tap. Without NaN the rule is pmax, with `gt` as its take mask — or, for a row's
+ * winner, its first tap equal to the row's maximum: the same tap.
  *
  * Tiles of K3S2_TILE output rows: the tile's input rows are first summed as one span — a
  * sequential stream that brings them into L1 and tells whether they hold a NaN (or ∞ − ∞), in
- * which case the tile is done tap by tap with the rule itself (maxWindow). Then each group of four
- * columns walks down the tile, keeping the row two windows share (the last of one, the first of
- * the next) in registers, so each input row is taken about once.
+ * which case the tile is done tap by tap with the rule itself (maxWindow). Otherwise eight
+ * windows at a time (k3s2Columns; four where fewer fit) walk down the tile, keeping the row two
+ * windows share (the last of one, the first of the next) in registers, so each input row is
+ * taken once.
  */
 const K3S2_TILE = 8;
 
 @inline function maxPool2dK3S2(x: usize, out: usize, indices: usize, planes: i32, inH: i32, inW: i32, outH: i32, outW: i32,
   padH: i32, padW: i32, withIdx: bool): void {
-  // Columns [0, owEnd) have their right tap inside the input; full groups of four run there (the
-  // last one overlapping the one before when owEnd is not a multiple of 4).
+  // Columns [0, owEnd) have their right tap inside the input: the vector columns, eight at a time
+  // (the last eight overlapping the ones before when owEnd is not a multiple of 8), or four at a
+  // time when fewer than eight fit. With padding 1, column 0's left tap is padding.
   const owEnd = inW - 3 + padW < 0 ? 0 : min<i32>(outW, (inW - 3 + padW) / 2 + 1);
   const simdEnd = owEnd >= 4 ? owEnd : 0;
-  // Rows [1, ohEnd) have all three taps inside the input.
+  // Rows [0, ohEnd) have their last tap inside the input.
   const ohEnd = inH - 3 + padH < 0 ? 0 : min<i32>(outH, (inH - 3 + padH) / 2 + 1);
-  const negInf = f32x4.splat(-Infinity);
-  const evenLanes = i32x4(0, 2, 4, 6);
-  const one = i32x4.splat(1), minusOne = i32x4.splat(-1);
   const inPlane = inH * inW;
-  const rowBytes = <usize>inW << 2, outRowBytes = <usize>outW << 2;
   for (let p = 0; p < planes; p++) {
     const xp = x + ((<usize>p * <usize>inPlane) << 2);
     const op0 = out + ((<usize>p * <usize>(outH * outW)) << 2);
@@ -201,101 +197,17 @@ const K3S2_TILE = 8;
       const oh1 = min<i32>(oh0 + K3S2_TILE, outH);
       const r0 = max<i32>(2 * oh0 - padH, 0), r1 = min<i32>(2 * (oh1 - 1) - padH + 2, inH - 1);
       const nan = spanHasNaN(xp + (<usize>(r0 * inW) << 2), (r1 - r0 + 1) * inW);
-      for (let g = 0; !nan && g < simdEnd; g += 4) {
-        const ow = min<i32>(g, simdEnd - 4);
-        const b = 2 * ow - padW + 1; // lane 0's middle tap
-        // Column 0's window with padding 1: its left tap is padding, so it starts from −inf with
-        // the index of its first tap inside, the middle one.
-        const padded = ow == 0 && padW == 1;
-        const leftStep = padded ? i32x4(0, -1, -1, -1) : minusOne;
-        // No row carried yet. (Row −1, the padding above row 0, must not count as carried: its
-        // index −1 would stay with a window whose taps inside are all −inf.)
-        let carry = negInf;
-        let carryIdx = minusOne;
-        let carryRow = -2;
-        let oh = oh0;
-        while (oh < oh1) {
-          const hs = 2 * oh - padH;
-          if (carryRow == hs && oh < ohEnd && !padded) {
-            // The common steps: three rows inside, the first carried, no padding to the left.
-            const end = min<i32>(oh1, ohEnd);
-            let q = xp + (<usize>((hs + 1) * inW + b) << 2);
-            const o = <usize>(oh * outW + ow) << 2;
-            let po = op0 + o, pi = ip0 + o;
-            // Lane i's right tap in the middle row; a step down is two input rows.
-            let right1 = i32x4.add(i32x4.splat((hs + 1) * inW + b + 1), evenLanes);
-            const down = i32x4.splat(inW), step = i32x4.splat(2 * inW);
-            for (; oh < end; oh++, q += rowBytes << 1, po += outRowBytes, pi += outRowBytes, right1 = i32x4.add(right1, step)) {
-              const q2 = q + rowBytes;
-              const a0 = v128.load(q), a1 = v128.load(q, 16), c0 = v128.load(q2), c1 = v128.load(q2, 16);
-              const even1 = v128.shuffle<f32>(a0, a1, 0, 2, 4, 6), odd1 = v128.shuffle<f32>(a0, a1, 1, 3, 5, 7);
-              const even2 = v128.shuffle<f32>(c0, c1, 0, 2, 4, 6), odd2 = v128.shuffle<f32>(c0, c1, 1, 3, 5, 7);
-              // [b − 1, b + 1, b + 3, b + 5]: a byte rotation (palignr), as the load is a splat.
-              let r1 = v128.shuffle<f32>(v128.load32_splat(q - 4), odd1, 3, 4, 5, 6);
-              let r2 = v128.shuffle<f32>(v128.load32_splat(q2 - 4), odd2, 3, 4, 5, 6);
-              let best = carry;
-              if (withIdx) {
-                // A row's winner is the first of its taps equal to its maximum (NaN-free here):
-                // its right tap − 2 where the left one is, − 1 where the middle one is (masks are −1).
-                const left1 = r1, left2 = r2;
-                r1 = f32x4.pmax(f32x4.pmax(r1, even1), odd1);
-                r2 = f32x4.pmax(f32x4.pmax(r2, even2), odd2);
-                const atL1 = f32x4.eq(left1, r1), atL2 = f32x4.eq(left2, r2);
-                const i1 = i32x4.add(i32x4.add(right1, atL1), v128.or(atL1, f32x4.eq(even1, r1)));
-                const i2 = i32x4.add(i32x4.add(i32x4.add(right1, down), atL2), v128.or(atL2, f32x4.eq(even2, r2)));
-                // A later row's index is larger than any of an earlier row's (inW ≥ 3), so the
-                // take is an unsigned max with the index where taken, 0 where not.
-                let bestIdx = i32x4.max_u(carryIdx, v128.and(i1, f32x4.gt(r1, best)));
-                best = f32x4.pmax(best, r1);
-                bestIdx = i32x4.max_u(bestIdx, v128.and(i2, f32x4.gt(r2, best)));
-                v128.store(pi, bestIdx);
-                carryIdx = i2;
-              } else {
-                r1 = f32x4.pmax(f32x4.pmax(r1, even1), odd1);
-                r2 = f32x4.pmax(f32x4.pmax(r2, even2), odd2);
-                best = f32x4.pmax(best, r1);
-              }
-              v128.store(po, f32x4.pmax(best, r2));
-              carry = r2;
-            }
-            carryRow = 2 * (oh - 1) - padH + 2;
-            continue;
-          }
-          // Any other step: the window's rows inside the input, one by one.
-          const hFirst = hs < 0 ? 0 : hs;
-          const hLast = min<i32>(hs + 2, inH - 1);
-          let best = carry;
-          let bestIdx = carryIdx;
-          let h = hFirst;
-          if (carryRow == hFirst) h++;
-          for (; h <= hLast; h++) {
-            const q = xp + (<usize>(h * inW + b) << 2);
-            const a0 = v128.load(q), a1 = v128.load(q, 16);
-            const even = v128.shuffle<f32>(a0, a1, 0, 2, 4, 6);
-            const odd = v128.shuffle<f32>(a0, a1, 1, 3, 5, 7);
-            const l = select<v128>(negInf, v128.load32_splat(q - 4), padded);
-            let rowBest = v128.shuffle<f32>(l, odd, 3, 4, 5, 6);
-            let rowIdx = carryIdx;
-            if (withIdx) {
-              const evenIdx = i32x4.add(i32x4.splat(h * inW + b), evenLanes);
-              rowIdx = i32x4.add(evenIdx, leftStep);
-              rowIdx = v128.bitselect(evenIdx, rowIdx, f32x4.gt(even, rowBest));
-              rowBest = f32x4.pmax(rowBest, even);
-              rowIdx = v128.bitselect(i32x4.add(evenIdx, one), rowIdx, f32x4.gt(odd, rowBest));
-              rowBest = f32x4.pmax(rowBest, odd);
-              bestIdx = h == hFirst ? rowIdx : v128.bitselect(rowIdx, bestIdx, f32x4.gt(rowBest, best));
-            } else {
-              rowBest = f32x4.pmax(f32x4.pmax(rowBest, even), odd);
-            }
-            best = h == hFirst ? rowBest : f32x4.pmax(best, rowBest);
-            carry = rowBest;
-            carryIdx = rowIdx;
-          }
-          carryRow = hLast;
-          const o = <usize>(oh * outW + ow) << 2;
-          v128.store(op0 + o, best);
-          if (withIdx) v128.store(ip0 + o, bestIdx);
-          oh++;
+      if (!nan && simdEnd >= 8) {
+        for (let g = 0; g < simdEnd; g += 8) {
+          const ow = min<i32>(g, simdEnd - 8);
+          if (ow == 0 && padW == 1) k3s2Columns(xp, op0, ip0, 0, oh0, oh1, ohEnd, inH, inW, outW, padH, padW, true, true, withIdx);
+          else k3s2Columns(xp, op0, ip0, ow, oh0, oh1, ohEnd, inH, inW, outW, padH, padW, true, false, withIdx);
+        }
+      } else if (!nan && simdEnd >= 4) {
+        for (let g = 0; g < simdEnd; g += 4) {
+          const ow = min<i32>(g, simdEnd - 4);
+          if (ow == 0 && padW == 1) k3s2Columns(xp, op0, ip0, 0, oh0, oh1, ohEnd, inH, inW, outW, padH, padW, false, true, withIdx);
+          else k3s2Columns(xp, op0, ip0, ow, oh0, oh1, ohEnd, inH, inW, outW, padH, padW, false, false, withIdx);
         }
       }
       // Columns whose window runs past the right edge (all of them when fewer than four fit), or
@@ -309,6 +221,148 @@ const K3S2_TILE = 8;
         for (let c = cFirst; c < outW; c++) maxWindow(xp, op0 + o, ip0 + o, c, hFirst, hCount, inW, 3, 2, padW, 1, 1, withIdx);
       }
     }
+  }
+}
+
+/** The floats at even positions of the eight in a, b: a group's middle taps (its right taps: odds). */
+@inline function evens(a: v128, b: v128): v128 { return v128.shuffle<f32>(a, b, 0, 2, 4, 6); }
+@inline function odds(a: v128, b: v128): v128 { return v128.shuffle<f32>(a, b, 1, 3, 5, 7); }
+/** [prev₃, cur₀, cur₁, cur₂]: a group's left taps from its right taps and the tap before them. */
+@inline function shiftIn(prev: v128, cur: v128): v128 { return v128.shuffle<f32>(prev, cur, 3, 4, 5, 6); }
+
+/**
+ * One row's winner index for four windows, NaN-free: its first tap equal to the row's maximum
+ * `v` — the right tap's index, − 1 where the maximum of the left two (`lm`) equals it, − 1 more
+ * where the left one (`atLeft`: the mask, −1 or 0) does.
+ */
+@inline function rowWinner(right: v128, atLeft: v128, lm: v128, v: v128): v128 {
+  return i32x4.add(i32x4.add(right, atLeft), f32x4.eq(lm, v));
+}
+
+/**
+ * The winners of one window row (taking rows in order): the row's maximum is taken where it is
+ * greater — its index, as a later row's index is larger than any of an earlier row's (inW ≥ 3),
+ * by an unsigned max with the index where taken and 0 where not.
+ */
+@inline function takeIdx(bestIdx: v128, best: v128, rowIdx: v128, row: v128): v128 {
+  return i32x4.max_u(bestIdx, v128.and(rowIdx, f32x4.gt(row, best)));
+}
+
+/**
+ * The NaN-free k3s2 windows of output columns [ow, ow + 4) — and [ow + 4, ow + 8) when `pair`,
+ * whose left taps come from the first group's right taps — down the output rows [oh0, oh1).
+ * `padLeft`: ow = 0 with padding 1, so lane 0's left tap is padding (−inf, never the winner).
+ * The common step takes two new rows, the window's first carried from the one before; the other
+ * windows (a tile's first, the padded top or the cut bottom) take their rows one by one.
+ */
+@inline function k3s2Columns(xp: usize, op0: usize, ip0: usize, ow: i32, oh0: i32, oh1: i32, ohEnd: i32,
+  inH: i32, inW: i32, outW: i32, padH: i32, padW: i32, pair: bool, padLeft: bool, withIdx: bool): void {
+  const b = 2 * ow - padW + 1; // the middle tap of window ow
+  const rowBytes = <usize>inW << 2, outRowBytes = <usize>outW << 2;
+  const negInf = f32x4.splat(-Infinity);
+  const inside = padLeft ? i32x4(0, -1, -1, -1) : i32x4.splat(-1);
+  const eight = i32x4.splat(8);
+  // Window ow + lane's right tap in row 0.
+  const right0 = i32x4.add(i32x4.splat(b + 1), i32x4(0, 2, 4, 6));
+  // The winners of the last row taken, which the next window shares when it starts there.
+  let cA = negInf, cB = negInf;
+  let ciA = i32x4.splat(0), ciB = ciA;
+  let carryRow = -2; // none (row −1 is the padding above row 0: not a row taken)
+  let oh = oh0;
+  while (oh < oh1) {
+    const hs = 2 * oh - padH;
+    if (carryRow == hs && oh < ohEnd) {
+      // The common steps: rows hs + 1 and hs + 2, all inside.
+      const end = min<i32>(oh1, ohEnd);
+      let q = xp + (<usize>((hs + 1) * inW + b) << 2);
+      const o = <usize>(oh * outW + ow) << 2;
+      let po = op0 + o, pi = ip0 + o;
+      let right = i32x4.add(right0, i32x4.splat((hs + 1) * inW));
+      const down = i32x4.splat(inW), step = i32x4.splat(2 * inW);
+      for (; oh < end; oh++, q += rowBytes << 1, po += outRowBytes, pi += outRowBytes, right = i32x4.add(right, step)) {
+        const q2 = q + rowBytes;
+        const a0 = v128.load(q), a1 = v128.load(q, 16), c0 = v128.load(q2), c1 = v128.load(q2, 16);
+        const rA1 = odds(a0, a1), rA2 = odds(c0, c1);
+        const lA1 = shiftIn(padLeft ? negInf : v128.load32_splat(q - 4), rA1);
+        const lA2 = shiftIn(padLeft ? negInf : v128.load32_splat(q2 - 4), rA2);
+        const lmA1 = f32x4.pmax(lA1, evens(a0, a1)), lmA2 = f32x4.pmax(lA2, evens(c0, c1));
+        const vA1 = f32x4.pmax(lmA1, rA1), vA2 = f32x4.pmax(lmA2, rA2);
+        const bA = f32x4.pmax(cA, vA1);
+        if (withIdx) {
+          const iA1 = rowWinner(right, v128.and(f32x4.eq(lA1, vA1), inside), lmA1, vA1);
+          const iA2 = rowWinner(i32x4.add(right, down), v128.and(f32x4.eq(lA2, vA2), inside), lmA2, vA2);
+          v128.store(pi, takeIdx(takeIdx(ciA, cA, iA1, vA1), bA, iA2, vA2));
+          ciA = iA2;
+        }
+        v128.store(po, f32x4.pmax(bA, vA2));
+        cA = vA2;
+        if (pair) {
+          const d0 = v128.load(q, 32), d1 = v128.load(q, 48), e0 = v128.load(q2, 32), e1 = v128.load(q2, 48);
+          const rB1 = odds(d0, d1), rB2 = odds(e0, e1);
+          const lB1 = shiftIn(rA1, rB1), lB2 = shiftIn(rA2, rB2);
+          const lmB1 = f32x4.pmax(lB1, evens(d0, d1)), lmB2 = f32x4.pmax(lB2, evens(e0, e1));
+          const vB1 = f32x4.pmax(lmB1, rB1), vB2 = f32x4.pmax(lmB2, rB2);
+          const bB = f32x4.pmax(cB, vB1);
+          if (withIdx) {
+            const rightB = i32x4.add(right, eight);
+            const iB1 = rowWinner(rightB, f32x4.eq(lB1, vB1), lmB1, vB1);
+            const iB2 = rowWinner(i32x4.add(rightB, down), f32x4.eq(lB2, vB2), lmB2, vB2);
+            v128.store(pi, takeIdx(takeIdx(ciB, cB, iB1, vB1), bB, iB2, vB2), 16);
+            ciB = iB2;
+          }
+          v128.store(po, f32x4.pmax(bB, vB2), 16);
+          cB = vB2;
+        }
+      }
+      carryRow = 2 * (oh - 1) - padH + 2;
+      continue;
+    }
+    // Any other window: its rows inside the input one by one, the first carried if it can be.
+    const hFirst = hs < 0 ? 0 : hs;
+    const hLast = min<i32>(hs + 2, inH - 1);
+    let bA = cA, bB = cB, biA = ciA, biB = ciB;
+    for (let h = carryRow == hFirst ? hFirst + 1 : hFirst; h <= hLast; h++) {
+      const q = xp + (<usize>(h * inW + b) << 2);
+      const right = i32x4.add(right0, i32x4.splat(h * inW));
+      const a0 = v128.load(q), a1 = v128.load(q, 16);
+      const rA = odds(a0, a1);
+      const lA = shiftIn(padLeft ? negInf : v128.load32_splat(q - 4), rA);
+      const lmA = f32x4.pmax(lA, evens(a0, a1));
+      cA = f32x4.pmax(lmA, rA);
+      if (withIdx) ciA = rowWinner(right, v128.and(f32x4.eq(lA, cA), inside), lmA, cA);
+      // A window's first row is its start, taken whatever its value (−inf included).
+      if (h == hFirst) {
+        bA = cA;
+        biA = ciA;
+      } else {
+        if (withIdx) biA = takeIdx(biA, bA, ciA, cA);
+        bA = f32x4.pmax(bA, cA);
+      }
+      if (pair) {
+        const d0 = v128.load(q, 32), d1 = v128.load(q, 48);
+        const rB = odds(d0, d1);
+        const lB = shiftIn(rA, rB);
+        const lmB = f32x4.pmax(lB, evens(d0, d1));
+        cB = f32x4.pmax(lmB, rB);
+        if (withIdx) ciB = rowWinner(i32x4.add(right, eight), f32x4.eq(lB, cB), lmB, cB);
+        if (h == hFirst) {
+          bB = cB;
+          biB = ciB;
+        } else {
+          if (withIdx) biB = takeIdx(biB, bB, ciB, cB);
+          bB = f32x4.pmax(bB, cB);
+        }
+      }
+    }
+    carryRow = hLast;
+    const o = <usize>(oh * outW + ow) << 2;
+    v128.store(op0 + o, bA);
+    if (withIdx) v128.store(ip0 + o, biA);
+    if (pair) {
+      v128.store(op0 + o, bB, 16);
+      if (withIdx) v128.store(ip0 + o, biB, 16);
+    }
+    oh++;
   }
 }
 

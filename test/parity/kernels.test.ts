@@ -72,6 +72,12 @@ const EDGE_CASES: Case[] = [
   { nd: 2, shape: [1, 2, 9, 9], opts: { kernelSize: 3, stride: 2, padding: 1, ceilMode: true } },
   { nd: 2, shape: [1, 2, 7, 7], opts: { kernelSize: 2, stride: 2, ceilMode: true } },
   { nd: 2, shape: [1, 1, 5, 5], opts: { kernelSize: 3, stride: 2, padding: 1, ceilMode: true } },
+  // k3s2 eight columns at a time and four (4–7 fit): with and without a padded left column, padding
+  // on one axis only, a pair overlapping the one before.
+  { nd: 2, shape: [1, 2, 21, 13], opts: { kernelSize: 3, stride: 2 } },
+  { nd: 2, shape: [1, 2, 22, 26], opts: { kernelSize: 3, stride: 2, padding: [0, 1] } },
+  { nd: 2, shape: [1, 2, 23, 27], opts: { kernelSize: 3, stride: 2, padding: [1, 0], ceilMode: true } },
+  { nd: 2, shape: [1, 2, 18, 14], opts: { kernelSize: 3, stride: 2, padding: [1, 0] } },
   { nd: 2, shape: [1, 2, 6, 13], opts: { kernelSize: 3, stride: 1, padding: 1 } },
   { nd: 2, shape: [1, 2, 6, 13], opts: { kernelSize: [2, 3], stride: 1, dilation: [1, 2] } },
   { nd: 2, shape: [1, 2, 12, 12], opts: { kernelSize: 3, stride: 3, dilation: 2, padding: 2 } },
