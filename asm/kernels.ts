@@ -11,9 +11,7 @@
 //   float32 operations (pooling): SIMD lanes run ACROSS OUTPUT COLUMNS, each lane doing exactly
 //   the reference's sequence of compares or adds for its own output. GEMM reorders its sums.
 // - vector loads may read up to 24 bytes past the last element they use; the allocator keeps
-//   32 bytes of slack after every block. (k3s2 max pooling with padding also reads the 4 bytes
-//   before a row and discards them: blocks start past the module's static data, so those bytes
-//   are always inside the memory.)
+//   32 bytes of slack after every block.
 
 import { interiorHi, interiorLo, loadStrided, tapCount, tapFirst, tapPadded } from './window';
 
@@ -170,56 +168,96 @@ export function max_pool2d_fwd(
  * every later tap. Without NaN the rule is pmax, with `gt` as its take mask — or, for a row's
  * winner, its first tap equal to the row's maximum: the same tap.
  *
- * Tiles of K3S2_TILE output rows: the tile's input rows are first summed as one span — a
- * sequential stream that brings them into L1 and tells whether they hold a NaN (or ∞ − ∞), in
- * which case the tile is done tap by tap with the rule itself (maxWindow). Otherwise eight
- * windows at a time (k3s2Columns; four where fewer fit) walk down the tile, keeping the row two
- * windows share (the last of one, the first of the next) in registers, so each input row is
- * taken once.
+ * Output row by output row, eight windows a step (then four, then the last 1–3 tap by tap): a
+ * window takes the input rows hs + 1 and hs + 2 (hs = 2·oh − padH) and the row hs it shares
+ * with the window above, whose winners that window left in this output row — so the input is
+ * read once, in order, and the output row is written twice in the same cache lines. The taps
+ * loaded are summed: a NaN sum (a NaN tap, or ∞ − ∞) has the output row, and the next one, which
+ * shares a row with it, redone tap by tap with the rule itself (maxWindow).
  */
-const K3S2_TILE = 8;
-
 @inline function maxPool2dK3S2(x: usize, out: usize, indices: usize, planes: i32, inH: i32, inW: i32, outH: i32, outW: i32,
   padH: i32, padW: i32, withIdx: bool): void {
-  // Columns [0, owEnd) have their right tap inside the input: the vector columns, eight at a time
-  // (the last eight overlapping the ones before when owEnd is not a multiple of 8), or four at a
-  // time when fewer than eight fit. With padding 1, column 0's left tap is padding.
+  // Columns [0, owEnd) have their right tap inside the input: eight at a time up to pairEnd,
+  // then four up to quadEnd (fewer than four: none). With padding 1, column 0's left tap is padding.
   const owEnd = inW - 3 + padW < 0 ? 0 : min<i32>(outW, (inW - 3 + padW) / 2 + 1);
-  const simdEnd = owEnd >= 4 ? owEnd : 0;
+  const pairEnd = owEnd & ~7;
+  const quadEnd = owEnd - pairEnd >= 4 ? pairEnd + 4 : pairEnd;
   // Rows [0, ohEnd) have their last tap inside the input.
   const ohEnd = inH - 3 + padH < 0 ? 0 : min<i32>(outH, (inH - 3 + padH) / 2 + 1);
   const inPlane = inH * inW;
+  const rowBytes = <usize>inW << 2, outRowBytes = <usize>outW << 2;
+  const down = i32x4.splat(inW);
   for (let p = 0; p < planes; p++) {
     const xp = x + ((<usize>p * <usize>inPlane) << 2);
     const op0 = out + ((<usize>p * <usize>(outH * outW)) << 2);
     const ip0 = indices + ((<usize>p * <usize>(outH * outW)) << 2);
-    for (let oh0 = 0; oh0 < outH; oh0 += K3S2_TILE) {
-      const oh1 = min<i32>(oh0 + K3S2_TILE, outH);
-      const r0 = max<i32>(2 * oh0 - padH, 0), r1 = min<i32>(2 * (oh1 - 1) - padH + 2, inH - 1);
-      const nan = spanHasNaN(xp + (<usize>(r0 * inW) << 2), (r1 - r0 + 1) * inW);
-      if (!nan && simdEnd >= 8) {
-        for (let g = 0; g < simdEnd; g += 8) {
-          const ow = min<i32>(g, simdEnd - 8);
-          if (ow == 0 && padW == 1) k3s2Columns(xp, op0, ip0, 0, oh0, oh1, ohEnd, inH, inW, outW, padH, padW, true, true, withIdx);
-          else k3s2Columns(xp, op0, ip0, ow, oh0, oh1, ohEnd, inH, inW, outW, padH, padW, true, false, withIdx);
+    let carried = false; // row hs's winners are in this output row
+    let nanAbove = false; // the output row above summed to NaN
+    for (let oh = 0; oh < outH; oh++) {
+      const hs = 2 * oh - padH;
+      const o = <usize>(oh * outW) << 2;
+      const po = op0 + o, pi = ip0 + o;
+      const next = oh + 1 < outH;
+      let s = f32x4.splat(0);
+      let s0: f32 = 0; // column 0, the left tap of window 0 without padding (a splat load, not summed)
+      let hLast = hs + 2;
+      if (quadEnd > 0 && carried && oh < ohEnd) {
+        const q = xp + (<usize>((hs + 1) * inW - padW + 1) << 2);
+        const right = i32x4.add(i32x4.splat((hs + 1) * inW - padW + 2), i32x4(0, 2, 4, 6));
+        let ow = 0;
+        if (padW == 1) {
+          if (pairEnd > 0) {
+            s = f32x4.add(s, k3s2Step(q, po, pi, right, down, rowBytes, outRowBytes, next, true, true, withIdx));
+            ow = 8;
+          } else {
+            s = f32x4.add(s, k3s2Step(q, po, pi, right, down, rowBytes, outRowBytes, next, false, true, withIdx));
+            ow = 4;
+          }
+        } else {
+          s0 = load<f32>(q - 4) + load<f32>(q + rowBytes - 4);
         }
-      } else if (!nan && simdEnd >= 4) {
-        for (let g = 0; g < simdEnd; g += 4) {
-          const ow = min<i32>(g, simdEnd - 4);
-          if (ow == 0 && padW == 1) k3s2Columns(xp, op0, ip0, 0, oh0, oh1, ohEnd, inH, inW, outW, padH, padW, false, true, withIdx);
-          else k3s2Columns(xp, op0, ip0, ow, oh0, oh1, ohEnd, inH, inW, outW, padH, padW, false, false, withIdx);
+        for (; ow < pairEnd; ow += 8) {
+          s = f32x4.add(s, k3s2Step(q + (<usize>ow << 3), po + (<usize>ow << 2), pi + (<usize>ow << 2), i32x4.add(right, i32x4.splat(2 * ow)), down,
+            rowBytes, outRowBytes, next, true, false, withIdx));
         }
-      }
-      // Columns whose window runs past the right edge (all of them when fewer than four fit), or
-      // every column when the tile's rows hold a NaN.
-      const cFirst = nan ? 0 : simdEnd;
-      for (let oh = oh0; oh < oh1; oh++) {
-        const hs = 2 * oh - padH;
+        if (ow < quadEnd) {
+          s = f32x4.add(s, k3s2Step(q + (<usize>ow << 3), po + (<usize>ow << 2), pi + (<usize>ow << 2), i32x4.add(right, i32x4.splat(2 * ow)), down,
+            rowBytes, outRowBytes, next, false, false, withIdx));
+        }
+      } else if (quadEnd > 0) {
+        // A window with fewer rows (the padded top, the cut bottom) or none carried: row by row.
         const hFirst = hs < 0 ? 0 : hs;
-        const hCount = min<i32>(hs + 2, inH - 1) - hFirst + 1;
-        const o = <usize>(oh * outW) << 2;
-        for (let c = cFirst; c < outW; c++) maxWindow(xp, op0 + o, ip0 + o, c, hFirst, hCount, inW, 3, 2, padW, 1, 1, withIdx);
+        hLast = min<i32>(hs + 2, inH - 1);
+        const h0 = carried && hFirst == hs ? hFirst + 1 : hFirst;
+        const b = 1 - padW; // window 0's middle tap
+        let ow = 0;
+        if (padW == 1) {
+          if (pairEnd > 0) {
+            s = f32x4.add(s, k3s2Rows(xp, po, pi, b, h0, hFirst, hLast, inW, outRowBytes, next, true, true, withIdx));
+            ow = 8;
+          } else {
+            s = f32x4.add(s, k3s2Rows(xp, po, pi, b, h0, hFirst, hLast, inW, outRowBytes, next, false, true, withIdx));
+            ow = 4;
+          }
+        } else {
+          for (let h = h0; h <= hLast; h++) s0 += load<f32>(xp + (<usize>(h * inW) << 2));
+        }
+        for (; ow < pairEnd; ow += 8) {
+          s = f32x4.add(s, k3s2Rows(xp, po + (<usize>ow << 2), pi + (<usize>ow << 2), b + 2 * ow, h0, hFirst, hLast, inW, outRowBytes, next,
+            true, false, withIdx));
+        }
+        if (ow < quadEnd) {
+          s = f32x4.add(s, k3s2Rows(xp, po + (<usize>ow << 2), pi + (<usize>ow << 2), b + 2 * ow, h0, hFirst, hLast, inW, outRowBytes, next,
+            false, false, withIdx));
+        }
       }
+      const nan = v128.any_true(f32x4.ne(s, s)) || s0 != s0;
+      const hFirst = hs < 0 ? 0 : hs;
+      const hCount = min<i32>(hs + 2, inH - 1) - hFirst + 1;
+      // Columns past the vector ones, or every column of a row with a NaN near.
+      for (let c = nan || nanAbove ? 0 : quadEnd; c < outW; c++) maxWindow(xp, po, pi, c, hFirst, hCount, inW, 3, 2, padW, 1, 1, withIdx);
+      nanAbove = nan;
+      carried = next && hLast == hs + 2;
     }
   }
 }
@@ -240,155 +278,132 @@ const K3S2_TILE = 8;
 }
 
 /**
- * The winners of one window row (taking rows in order): the row's maximum is taken where it is
- * greater — its index, as a later row's index is larger than any of an earlier row's (inW ≥ 3),
- * by an unsigned max with the index where taken and 0 where not.
+ * Takes a later row's winners into a window's: where its maximum is greater — its index, as a
+ * later row's index is larger than any of an earlier row's (inW ≥ 3), by an unsigned max with
+ * the index where taken and 0 where not.
  */
 @inline function takeIdx(bestIdx: v128, best: v128, rowIdx: v128, row: v128): v128 {
   return i32x4.max_u(bestIdx, v128.and(rowIdx, f32x4.gt(row, best)));
 }
 
 /**
- * The NaN-free k3s2 windows of output columns [ow, ow + 4) — and [ow + 4, ow + 8) when `pair`,
- * whose left taps come from the first group's right taps — down the output rows [oh0, oh1).
- * `padLeft`: ow = 0 with padding 1, so lane 0's left tap is padding (−inf, never the winner).
- * The common step takes two new rows, the window's first carried from the one before; the other
- * windows (a tile's first, the padded top or the cut bottom) take their rows one by one.
+ * The common step of four windows (eight when `pair`: the second four's left taps are the first
+ * four's right ones) of one output row: the winners of the row they share with the windows above,
+ * read from this output row (po, pi), then rows hs + 1 and hs + 2 from q (the first window's
+ * middle tap in row hs + 1; `right`: that window's right tap index, then every lane's). Stores
+ * the windows' winners over the ones read, and row hs + 2's in the next output row when `next`.
+ * `padLeft`: the first window's left tap is padding (−inf, never a winner). Returns the sum of the
+ * taps loaded.
  */
-@inline function k3s2Columns(xp: usize, op0: usize, ip0: usize, ow: i32, oh0: i32, oh1: i32, ohEnd: i32,
-  inH: i32, inW: i32, outW: i32, padH: i32, padW: i32, pair: bool, padLeft: bool, withIdx: bool): void {
-  const b = 2 * ow - padW + 1; // the middle tap of window ow
-  const rowBytes = <usize>inW << 2, outRowBytes = <usize>outW << 2;
+@inline function k3s2Step(q: usize, po: usize, pi: usize, right: v128, down: v128, rowBytes: usize, outRowBytes: usize,
+  next: bool, pair: bool, padLeft: bool, withIdx: bool): v128 {
   const negInf = f32x4.splat(-Infinity);
   const inside = padLeft ? i32x4(0, -1, -1, -1) : i32x4.splat(-1);
-  const eight = i32x4.splat(8);
-  // Window ow + lane's right tap in row 0.
-  const right0 = i32x4.add(i32x4.splat(b + 1), i32x4(0, 2, 4, 6));
-  // The winners of the last row taken, which the next window shares when it starts there.
-  let cA = negInf, cB = negInf;
-  let ciA = i32x4.splat(0), ciB = ciA;
-  let carryRow = -2; // none (row −1 is the padding above row 0: not a row taken)
-  let oh = oh0;
-  while (oh < oh1) {
-    const hs = 2 * oh - padH;
-    if (carryRow == hs && oh < ohEnd) {
-      // The common steps: rows hs + 1 and hs + 2, all inside.
-      const end = min<i32>(oh1, ohEnd);
-      let q = xp + (<usize>((hs + 1) * inW + b) << 2);
-      const o = <usize>(oh * outW + ow) << 2;
-      let po = op0 + o, pi = ip0 + o;
-      let right = i32x4.add(right0, i32x4.splat((hs + 1) * inW));
-      const down = i32x4.splat(inW), step = i32x4.splat(2 * inW);
-      for (; oh < end; oh++, q += rowBytes << 1, po += outRowBytes, pi += outRowBytes, right = i32x4.add(right, step)) {
-        const q2 = q + rowBytes;
-        const a0 = v128.load(q), a1 = v128.load(q, 16), c0 = v128.load(q2), c1 = v128.load(q2, 16);
-        const rA1 = odds(a0, a1), rA2 = odds(c0, c1);
-        const lA1 = shiftIn(padLeft ? negInf : v128.load32_splat(q - 4), rA1);
-        const lA2 = shiftIn(padLeft ? negInf : v128.load32_splat(q2 - 4), rA2);
-        const lmA1 = f32x4.pmax(lA1, evens(a0, a1)), lmA2 = f32x4.pmax(lA2, evens(c0, c1));
-        const vA1 = f32x4.pmax(lmA1, rA1), vA2 = f32x4.pmax(lmA2, rA2);
-        const bA = f32x4.pmax(cA, vA1);
-        if (withIdx) {
-          const iA1 = rowWinner(right, v128.and(f32x4.eq(lA1, vA1), inside), lmA1, vA1);
-          const iA2 = rowWinner(i32x4.add(right, down), v128.and(f32x4.eq(lA2, vA2), inside), lmA2, vA2);
-          v128.store(pi, takeIdx(takeIdx(ciA, cA, iA1, vA1), bA, iA2, vA2));
-          ciA = iA2;
-        }
-        v128.store(po, f32x4.pmax(bA, vA2));
-        cA = vA2;
-        if (pair) {
-          const d0 = v128.load(q, 32), d1 = v128.load(q, 48), e0 = v128.load(q2, 32), e1 = v128.load(q2, 48);
-          const rB1 = odds(d0, d1), rB2 = odds(e0, e1);
-          const lB1 = shiftIn(rA1, rB1), lB2 = shiftIn(rA2, rB2);
-          const lmB1 = f32x4.pmax(lB1, evens(d0, d1)), lmB2 = f32x4.pmax(lB2, evens(e0, e1));
-          const vB1 = f32x4.pmax(lmB1, rB1), vB2 = f32x4.pmax(lmB2, rB2);
-          const bB = f32x4.pmax(cB, vB1);
-          if (withIdx) {
-            const rightB = i32x4.add(right, eight);
-            const iB1 = rowWinner(rightB, f32x4.eq(lB1, vB1), lmB1, vB1);
-            const iB2 = rowWinner(i32x4.add(rightB, down), f32x4.eq(lB2, vB2), lmB2, vB2);
-            v128.store(pi, takeIdx(takeIdx(ciB, cB, iB1, vB1), bB, iB2, vB2), 16);
-            ciB = iB2;
-          }
-          v128.store(po, f32x4.pmax(bB, vB2), 16);
-          cB = vB2;
-        }
-      }
-      carryRow = 2 * (oh - 1) - padH + 2;
-      continue;
-    }
-    // Any other window: its rows inside the input one by one, the first carried if it can be.
-    const hFirst = hs < 0 ? 0 : hs;
-    const hLast = min<i32>(hs + 2, inH - 1);
-    let bA = cA, bB = cB, biA = ciA, biB = ciB;
-    for (let h = carryRow == hFirst ? hFirst + 1 : hFirst; h <= hLast; h++) {
-      const q = xp + (<usize>(h * inW + b) << 2);
-      const right = i32x4.add(right0, i32x4.splat(h * inW));
-      const a0 = v128.load(q), a1 = v128.load(q, 16);
-      const rA = odds(a0, a1);
-      const lA = shiftIn(padLeft ? negInf : v128.load32_splat(q - 4), rA);
-      const lmA = f32x4.pmax(lA, evens(a0, a1));
-      cA = f32x4.pmax(lmA, rA);
-      if (withIdx) ciA = rowWinner(right, v128.and(f32x4.eq(lA, cA), inside), lmA, cA);
-      // A window's first row is its start, taken whatever its value (−inf included).
-      if (h == hFirst) {
-        bA = cA;
-        biA = ciA;
-      } else {
-        if (withIdx) biA = takeIdx(biA, bA, ciA, cA);
-        bA = f32x4.pmax(bA, cA);
-      }
-      if (pair) {
-        const d0 = v128.load(q, 32), d1 = v128.load(q, 48);
-        const rB = odds(d0, d1);
-        const lB = shiftIn(rA, rB);
-        const lmB = f32x4.pmax(lB, evens(d0, d1));
-        cB = f32x4.pmax(lmB, rB);
-        if (withIdx) ciB = rowWinner(i32x4.add(right, eight), f32x4.eq(lB, cB), lmB, cB);
-        if (h == hFirst) {
-          bB = cB;
-          biB = ciB;
-        } else {
-          if (withIdx) biB = takeIdx(biB, bB, ciB, cB);
-          bB = f32x4.pmax(bB, cB);
-        }
-      }
-    }
-    carryRow = hLast;
-    const o = <usize>(oh * outW + ow) << 2;
-    v128.store(op0 + o, bA);
-    if (withIdx) v128.store(ip0 + o, biA);
-    if (pair) {
-      v128.store(op0 + o, bB, 16);
-      if (withIdx) v128.store(ip0 + o, biB, 16);
-    }
-    oh++;
+  const q2 = q + rowBytes;
+  const a0 = v128.load(q), a1 = v128.load(q, 16), c0 = v128.load(q2), c1 = v128.load(q2, 16);
+  let s = f32x4.add(f32x4.add(a0, a1), f32x4.add(c0, c1));
+  const rA1 = odds(a0, a1), rA2 = odds(c0, c1);
+  const lA1 = shiftIn(padLeft ? negInf : v128.load32_splat(q - 4), rA1);
+  const lA2 = shiftIn(padLeft ? negInf : v128.load32_splat(q2 - 4), rA2);
+  const lmA1 = f32x4.pmax(lA1, evens(a0, a1)), lmA2 = f32x4.pmax(lA2, evens(c0, c1));
+  const vA1 = f32x4.pmax(lmA1, rA1), vA2 = f32x4.pmax(lmA2, rA2);
+  const cA = v128.load(po);
+  const bA = f32x4.pmax(cA, vA1);
+  if (withIdx) {
+    const iA1 = rowWinner(right, v128.and(f32x4.eq(lA1, vA1), inside), lmA1, vA1);
+    const iA2 = rowWinner(i32x4.add(right, down), v128.and(f32x4.eq(lA2, vA2), inside), lmA2, vA2);
+    v128.store(pi, takeIdx(takeIdx(v128.load(pi), cA, iA1, vA1), bA, iA2, vA2));
+    if (next) v128.store(pi + outRowBytes, iA2);
   }
+  v128.store(po, f32x4.pmax(bA, vA2));
+  if (next) v128.store(po + outRowBytes, vA2);
+  if (pair) {
+    const d0 = v128.load(q, 32), d1 = v128.load(q, 48), e0 = v128.load(q2, 32), e1 = v128.load(q2, 48);
+    s = f32x4.add(s, f32x4.add(f32x4.add(d0, d1), f32x4.add(e0, e1)));
+    const rB1 = odds(d0, d1), rB2 = odds(e0, e1);
+    const lB1 = shiftIn(rA1, rB1), lB2 = shiftIn(rA2, rB2);
+    const lmB1 = f32x4.pmax(lB1, evens(d0, d1)), lmB2 = f32x4.pmax(lB2, evens(e0, e1));
+    const vB1 = f32x4.pmax(lmB1, rB1), vB2 = f32x4.pmax(lmB2, rB2);
+    const cB = v128.load(po, 16);
+    const bB = f32x4.pmax(cB, vB1);
+    if (withIdx) {
+      const rightB = i32x4.add(right, i32x4.splat(8));
+      const iB1 = rowWinner(rightB, f32x4.eq(lB1, vB1), lmB1, vB1);
+      const iB2 = rowWinner(i32x4.add(rightB, down), f32x4.eq(lB2, vB2), lmB2, vB2);
+      v128.store(pi, takeIdx(takeIdx(v128.load(pi, 16), cB, iB1, vB1), bB, iB2, vB2), 16);
+      if (next) v128.store(pi + outRowBytes, iB2, 16);
+    }
+    v128.store(po, f32x4.pmax(bB, vB2), 16);
+    if (next) v128.store(po + outRowBytes, vB2, 16);
+  }
+  return s;
 }
 
 /**
- * Whether `n` floats at `p` hold a NaN (or both infinities: their sum is NaN too), by summing them
- * in four running vector sums (the last 0–15 one by one).
+ * Four (or eight) windows of an output row from their rows inside the input one by one, rows
+ * [h0, hLast]: h0 = hFirst + 1 when row hFirst's winners are carried in this output row (po, pi),
+ * else a window's first row is its start, taken whatever its value (−inf included). b: the
+ * first window's middle tap column. Stores as k3s2Step; returns the sum of the taps loaded.
  */
-@inline function spanHasNaN(p: usize, n: i32): bool {
-  let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
-  const end = p + (<usize>n << 2);
-  let q = p;
-  for (; q + 64 <= end; q += 64) {
-    s0 = f32x4.add(s0, v128.load(q));
-    s1 = f32x4.add(s1, v128.load(q, 16));
-    s2 = f32x4.add(s2, v128.load(q, 32));
-    s3 = f32x4.add(s3, v128.load(q, 48));
+@inline function k3s2Rows(xp: usize, po: usize, pi: usize, b: i32, h0: i32, hFirst: i32, hLast: i32, inW: i32, outRowBytes: usize,
+  next: bool, pair: bool, padLeft: bool, withIdx: bool): v128 {
+  const negInf = f32x4.splat(-Infinity);
+  const inside = padLeft ? i32x4(0, -1, -1, -1) : i32x4.splat(-1);
+  const right0 = i32x4.add(i32x4.splat(b + 1), i32x4(0, 2, 4, 6));
+  let s = f32x4.splat(0);
+  // The carried row's winners (unused when h0 = hFirst).
+  let bA = v128.load(po), bB = pair ? v128.load(po, 16) : bA;
+  let biA = withIdx ? v128.load(pi) : bA, biB = withIdx && pair ? v128.load(pi, 16) : biA;
+  let vA = bA, iA = biA, vB = bB, iB = biB;
+  for (let h = h0; h <= hLast; h++) {
+    const q = xp + (<usize>(h * inW + b) << 2);
+    const right = i32x4.add(right0, i32x4.splat(h * inW));
+    const a0 = v128.load(q), a1 = v128.load(q, 16);
+    s = f32x4.add(s, f32x4.add(a0, a1));
+    const rA = odds(a0, a1);
+    const lA = shiftIn(padLeft ? negInf : v128.load32_splat(q - 4), rA);
+    const lmA = f32x4.pmax(lA, evens(a0, a1));
+    vA = f32x4.pmax(lmA, rA);
+    if (withIdx) iA = rowWinner(right, v128.and(f32x4.eq(lA, vA), inside), lmA, vA);
+    if (h == hFirst) {
+      bA = vA;
+      biA = iA;
+    } else {
+      if (withIdx) biA = takeIdx(biA, bA, iA, vA);
+      bA = f32x4.pmax(bA, vA);
+    }
+    if (pair) {
+      const d0 = v128.load(q, 32), d1 = v128.load(q, 48);
+      s = f32x4.add(s, f32x4.add(d0, d1));
+      const rB = odds(d0, d1);
+      const lB = shiftIn(rA, rB);
+      const lmB = f32x4.pmax(lB, evens(d0, d1));
+      vB = f32x4.pmax(lmB, rB);
+      if (withIdx) iB = rowWinner(i32x4.add(right, i32x4.splat(8)), f32x4.eq(lB, vB), lmB, vB);
+      if (h == hFirst) {
+        bB = vB;
+        biB = iB;
+      } else {
+        if (withIdx) biB = takeIdx(biB, bB, iB, vB);
+        bB = f32x4.pmax(bB, vB);
+      }
+    }
   }
-  const s = f32x4.add(f32x4.add(s0, s1), f32x4.add(s2, s3));
-  return v128.any_true(f32x4.ne(s, s)) || spanTailHasNaN(q, end);
-}
-
-/** Whether the floats in [q, end) (fewer than 16) hold a NaN. */
-@inline function spanTailHasNaN(q: usize, end: usize): bool {
-  let acc: f32 = 0;
-  for (; q < end; q += 4) acc += load<f32>(q);
-  return acc != acc;
+  v128.store(po, bA);
+  if (next) v128.store(po + outRowBytes, vA);
+  if (withIdx) {
+    v128.store(pi, biA);
+    if (next) v128.store(pi + outRowBytes, iA);
+  }
+  if (pair) {
+    v128.store(po, bB, 16);
+    if (next) v128.store(po + outRowBytes, vB, 16);
+    if (withIdx) {
+      v128.store(pi, biB, 16);
+      if (next) v128.store(pi + outRowBytes, iB, 16);
+    }
+  }
+  return s;
 }
 
 /** Output column `c` of one row (taps from row `hFirst`, `hCount` rows): the reference's rule, tap by tap. */
