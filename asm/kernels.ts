@@ -73,19 +73,26 @@ export function max_pool2d_fwd(
  */
 @inline function maxPool2dK2S2(x: usize, out: usize, indices: usize, planes: i32, inH: i32, inW: i32, outH: i32, outW: i32, withIdx: bool): void {
   const lane2 = i32x4(0, 2, 4, 6);
-  const one = i32x4.splat(1);
   const down = i32x4.splat(inW);
-  let o: usize = 0;
+  // A window's last tap index minus its second-to-last: where only the last two taps' maximum
+  // (the prefix maximum of three) equals the window's, the winner is one before the last; where
+  // the first two's does too, inW before that — as masks, −1 and 1 − inW.
+  const upLeft = i32x4.splat(1 - inW);
   for (let p = 0; p < planes; p++) {
     const xp = x + ((<usize>p * <usize>(inH * inW)) << 2);
+    const o0 = <usize>p * <usize>(outH * outW);
+    // Without NaN the rule is pmax (`v > best ? v : best`): the window's maximum is the first
+    // tap holding it, and its index the first tap equal to it — found from the prefix maxima
+    // (each equal to the maximum where the winner is among its taps). The plane's loads are
+    // summed: a NaN sum (a NaN tap, or ∞ − ∞) has the plane redone tap by tap with the rule.
+    let sum = f32x4.splat(0);
+    let o = o0;
     for (let oh = 0; oh < outH; oh++, o += <usize>outW) {
       const rowIdx = 2 * oh * inW;
       const row = xp + (<usize>rowIdx << 2);
-      // Without NaN the rule is pmax (`v > best ? v : best`), and `gt` its take mask; starting
-      // from the first tap is starting from −inf with it taken. The row's loads are summed: a
-      // NaN sum (a NaN tap, or ∞ − ∞) has the row redone tap by tap with the rule itself.
-      let sum = f32x4.splat(0);
-      for (let ow = 0; ow < outW; ow += 4) {
+      // The last tap's index, lanes four windows apart.
+      let last = i32x4.add(i32x4.splat(rowIdx + inW + 1), lane2);
+      for (let ow = 0; ow < outW; ow += 4, last = i32x4.add(last, i32x4.splat(8))) {
         const q = row + (<usize>(2 * ow) << 2);
         const r = q + (<usize>inW << 2);
         const a0 = v128.load(q), b0 = v128.load(q, 16), a1 = v128.load(r), b1 = v128.load(r, 16);
@@ -94,23 +101,19 @@ export function max_pool2d_fwd(
         const t2 = v128.shuffle<f32>(a1, b1, 0, 2, 4, 6);
         const t3 = v128.shuffle<f32>(a1, b1, 1, 3, 5, 7);
         sum = f32x4.add(sum, f32x4.add(f32x4.add(a0, b0), f32x4.add(a1, b1)));
-        let best = t0;
+        const m1 = f32x4.pmax(t0, t1), m2 = f32x4.pmax(m1, t2), best = f32x4.pmax(m2, t3);
         if (withIdx) {
-          const i0 = i32x4.add(i32x4.splat(rowIdx + 2 * ow), lane2);
-          const i2 = i32x4.add(i0, down);
-          let bestIdx = v128.bitselect(i32x4.add(i0, one), i0, f32x4.gt(t1, best));
-          best = f32x4.pmax(best, t1);
-          bestIdx = v128.bitselect(i2, bestIdx, f32x4.gt(t2, best));
-          best = f32x4.pmax(best, t2);
-          bestIdx = v128.bitselect(i32x4.add(i2, one), bestIdx, f32x4.gt(t3, best));
-          best = f32x4.pmax(best, t3);
+          const bestIdx = i32x4.add(i32x4.add(i32x4.add(last, f32x4.eq(m2, best)), v128.and(f32x4.eq(m1, best), upLeft)), f32x4.eq(t0, best));
           storeGroup(indices + (o << 2), bestIdx, ow, outW);
-        } else {
-          best = f32x4.pmax(f32x4.pmax(f32x4.pmax(t0, t1), t2), t3);
         }
         storeGroup(out + (o << 2), best, ow, outW);
       }
-      if (!v128.any_true(f32x4.ne(sum, sum))) continue;
+    }
+    if (!v128.any_true(f32x4.ne(sum, sum))) continue;
+    o = o0;
+    for (let oh = 0; oh < outH; oh++, o += <usize>outW) {
+      const rowIdx = 2 * oh * inW;
+      const row = xp + (<usize>rowIdx << 2);
       for (let ow = 0; ow < outW; ow += 4) {
         const q = row + (<usize>(2 * ow) << 2);
         const i0 = i32x4.add(i32x4.splat(rowIdx + 2 * ow), lane2);
