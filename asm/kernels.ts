@@ -616,7 +616,9 @@ export function max_pool2d_bwd_k2s2(gradOut: usize, indices: usize, gradIn: usiz
   inH: i32, inW: i32, outH: i32, outW: i32): i32 {
   if (planes < 0 || outH < 0 || outW < 0 || inH < 2 * outH || inW < 2 * outW || inH > 2 * outH + 1 || inW > 2 * outW + 1) return 0;
   const zero = f32x4.splat(0);
-  const lane2 = i32x4(0, 2, 4, 6);
+  const lane2 = i32x4(0, 2, 4, 6), eight = i32x4.splat(8);
+  // A window's taps relative to its first: 0, 1, inW, inW + 1.
+  const at0 = i32x4.splat(0), at1 = i32x4.splat(1), at2 = i32x4.splat(inW), at3 = i32x4.splat(inW + 1);
   const inPlane = inH * inW;
   for (let p = 0; p < planes; p++) {
     const gp = gradIn + ((<usize>p * <usize>inPlane) << 2);
@@ -627,14 +629,15 @@ export function max_pool2d_bwd_k2s2(gradOut: usize, indices: usize, gradIn: usiz
       const go = gradOut + ((po + <usize>(oh * outW)) << 2);
       const io = indices + ((po + <usize>(oh * outW)) << 2);
       let ow = 0;
-      for (; ow + 4 <= outW; ow += 4) {
+      // Each window's first tap index, four windows a step.
+      let base = i32x4.add(i32x4.splat(2 * oh * inW), lane2);
+      for (; ow + 4 <= outW; ow += 4, base = i32x4.add(base, eight)) {
         const g = f32x4.add(zero, v128.load(go + (<usize>ow << 2)));
-        const idx = v128.load(io + (<usize>ow << 2));
-        const base = i32x4.add(i32x4.splat(2 * oh * inW + 2 * ow), lane2);
-        const e0 = v128.and(g, i32x4.eq(idx, base));
-        const o0 = v128.and(g, i32x4.eq(idx, i32x4.add(base, i32x4.splat(1))));
-        const e1 = v128.and(g, i32x4.eq(idx, i32x4.add(base, i32x4.splat(inW))));
-        const o1 = v128.and(g, i32x4.eq(idx, i32x4.add(base, i32x4.splat(inW + 1))));
+        const rel = i32x4.sub(v128.load(io + (<usize>ow << 2)), base);
+        const e0 = v128.and(g, i32x4.eq(rel, at0));
+        const o0 = v128.and(g, i32x4.eq(rel, at1));
+        const e1 = v128.and(g, i32x4.eq(rel, at2));
+        const o1 = v128.and(g, i32x4.eq(rel, at3));
         const q0 = row0 + (<usize>(2 * ow) << 2), q1 = row1 + (<usize>(2 * ow) << 2);
         v128.store(q0, v128.shuffle<f32>(e0, o0, 0, 4, 1, 5));
         v128.store(q0, v128.shuffle<f32>(e0, o0, 2, 6, 3, 7), 16);
@@ -646,12 +649,11 @@ export function max_pool2d_bwd_k2s2(gradOut: usize, indices: usize, gradIn: usiz
         // their 2·n columns of each row stored.
         const n = outW - ow;
         const g = f32x4.add(zero, v128.load(go + (<usize>ow << 2)));
-        const idx = v128.load(io + (<usize>ow << 2));
-        const base = i32x4.add(i32x4.splat(2 * oh * inW + 2 * ow), lane2);
-        const e0 = v128.and(g, i32x4.eq(idx, base));
-        const o0 = v128.and(g, i32x4.eq(idx, i32x4.add(base, i32x4.splat(1))));
-        const e1 = v128.and(g, i32x4.eq(idx, i32x4.add(base, i32x4.splat(inW))));
-        const o1 = v128.and(g, i32x4.eq(idx, i32x4.add(base, i32x4.splat(inW + 1))));
+        const rel = i32x4.sub(v128.load(io + (<usize>ow << 2)), base);
+        const e0 = v128.and(g, i32x4.eq(rel, at0));
+        const o0 = v128.and(g, i32x4.eq(rel, at1));
+        const e1 = v128.and(g, i32x4.eq(rel, at2));
+        const o1 = v128.and(g, i32x4.eq(rel, at3));
         const q0 = row0 + (<usize>(2 * ow) << 2), q1 = row1 + (<usize>(2 * ow) << 2);
         const lo0 = v128.shuffle<f32>(e0, o0, 0, 4, 1, 5), lo1 = v128.shuffle<f32>(e1, o1, 0, 4, 1, 5);
         const hi0 = v128.shuffle<f32>(e0, o0, 2, 6, 3, 7), hi1 = v128.shuffle<f32>(e1, o1, 2, 6, 3, 7);
