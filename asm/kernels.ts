@@ -78,6 +78,8 @@ export function max_pool2d_fwd(
   // (the prefix maximum of three) equals the window's, the winner is one before the last; where
   // the first two's does too, inW before that — as masks, −1 and 1 − inW.
   const upLeft = i32x4.splat(1 - inW);
+  const rowBytes = <usize>inW << 2, fullEnd = <usize>(outW & ~3) << 3, tail = outW & 3;
+  const eight = i32x4.splat(8);
   for (let p = 0; p < planes; p++) {
     const xp = x + ((<usize>p * <usize>(inH * inW)) << 2);
     const o0 = <usize>p * <usize>(outH * outW);
@@ -86,32 +88,22 @@ export function max_pool2d_fwd(
     // (each equal to the maximum where the winner is among its taps). The plane's loads are
     // summed: a NaN sum (a NaN tap, or ∞ − ∞) has the plane redone tap by tap with the rule.
     let sum = f32x4.splat(0);
-    let o = o0;
-    for (let oh = 0; oh < outH; oh++, o += <usize>outW) {
-      const rowIdx = 2 * oh * inW;
-      const row = xp + (<usize>rowIdx << 2);
+    let po = out + (o0 << 2), pi = indices + (o0 << 2);
+    for (let oh = 0, row = xp; oh < outH; oh++, row += rowBytes << 1) {
       // The last tap's index, lanes four windows apart.
-      let last = i32x4.add(i32x4.splat(rowIdx + inW + 1), lane2);
-      for (let ow = 0; ow < outW; ow += 4, last = i32x4.add(last, i32x4.splat(8))) {
-        const q = row + (<usize>(2 * ow) << 2);
-        const r = q + (<usize>inW << 2);
-        const a0 = v128.load(q), b0 = v128.load(q, 16), a1 = v128.load(r), b1 = v128.load(r, 16);
-        const t0 = v128.shuffle<f32>(a0, b0, 0, 2, 4, 6);
-        const t1 = v128.shuffle<f32>(a0, b0, 1, 3, 5, 7);
-        const t2 = v128.shuffle<f32>(a1, b1, 0, 2, 4, 6);
-        const t3 = v128.shuffle<f32>(a1, b1, 1, 3, 5, 7);
-        sum = f32x4.add(sum, f32x4.add(f32x4.add(a0, b0), f32x4.add(a1, b1)));
-        const m1 = f32x4.pmax(t0, t1), m2 = f32x4.pmax(m1, t2), best = f32x4.pmax(m2, t3);
-        if (withIdx) {
-          const bestIdx = i32x4.add(i32x4.add(i32x4.add(last, f32x4.eq(m2, best)), v128.and(f32x4.eq(m1, best), upLeft)), f32x4.eq(t0, best));
-          storeGroup(indices + (o << 2), bestIdx, ow, outW);
-        }
-        storeGroup(out + (o << 2), best, ow, outW);
+      let last = i32x4.add(i32x4.splat(2 * oh * inW + inW + 1), lane2);
+      let q = row;
+      for (const end = row + fullEnd; q < end; q += 32, po += 16, pi += 16, last = i32x4.add(last, eight)) {
+        sum = f32x4.add(sum, k2s2MaxGroup(q, rowBytes, last, upLeft, po, pi, 4, withIdx));
+      }
+      if (tail > 0) {
+        sum = f32x4.add(sum, k2s2MaxGroup(q, rowBytes, last, upLeft, po, pi, tail, withIdx));
+        po += <usize>tail << 2;
+        pi += <usize>tail << 2;
       }
     }
     if (!v128.any_true(f32x4.ne(sum, sum))) continue;
-    o = o0;
-    for (let oh = 0; oh < outH; oh++, o += <usize>outW) {
+    for (let oh = 0, o = o0; oh < outH; oh++, o += <usize>outW) {
       const rowIdx = 2 * oh * inW;
       const row = xp + (<usize>rowIdx << 2);
       for (let ow = 0; ow < outW; ow += 4) {
@@ -122,6 +114,25 @@ export function max_pool2d_fwd(
       }
     }
   }
+}
+
+/**
+ * Four k2s2 windows, NaN-free, their rows at q and q + rowBytes; `last`: each one's last tap
+ * index. Stores the first n (1–4) values (and indices) at op (ip); returns the sum of the taps.
+ */
+@inline function k2s2MaxGroup(q: usize, rowBytes: usize, last: v128, upLeft: v128, op: usize, ip: usize, n: i32, withIdx: bool): v128 {
+  const r = q + rowBytes;
+  const a0 = v128.load(q), b0 = v128.load(q, 16), a1 = v128.load(r), b1 = v128.load(r, 16);
+  const t0 = v128.shuffle<f32>(a0, b0, 0, 2, 4, 6);
+  const t1 = v128.shuffle<f32>(a0, b0, 1, 3, 5, 7);
+  const t2 = v128.shuffle<f32>(a1, b1, 0, 2, 4, 6);
+  const t3 = v128.shuffle<f32>(a1, b1, 1, 3, 5, 7);
+  const m1 = f32x4.pmax(t0, t1), m2 = f32x4.pmax(m1, t2), best = f32x4.pmax(m2, t3);
+  if (withIdx) {
+    storeN(ip, i32x4.add(i32x4.add(i32x4.add(last, f32x4.eq(m2, best)), v128.and(f32x4.eq(m1, best), upLeft)), f32x4.eq(t0, best)), n);
+  }
+  storeN(op, best, n);
+  return f32x4.add(f32x4.add(a0, b0), f32x4.add(a1, b1));
 }
 
 /**
@@ -156,11 +167,6 @@ export function max_pool2d_fwd(
 @inline function storeN(p: usize, v: v128, n: i32): void {
   if (n >= 4) v128.store(p, v);
   else storeLanes(p, v, n);
-}
-
-/** Stores the group of four outputs at column `ow` of a row of `outW`: all four, or the 1–3 inside the row. */
-@inline function storeGroup(p: usize, v: v128, ow: i32, outW: i32): void {
-  storeN(p + (<usize>ow << 2), v, outW - ow);
 }
 
 /**
@@ -439,31 +445,32 @@ export function max_pool2d_fwd(
  * is no operation.
  */
 @inline function avgPool2dK2S2(x: usize, out: usize, planes: i32, inH: i32, inW: i32, outH: i32, outW: i32, divisor: f32, adaptive: bool): void {
-  const zero = f32x4.splat(0), half = f32x4.splat(0.5);
   const div = f32x4.splat(divisor), recip = exactReciprocal(divisor), scale = f32x4.splat(recip);
-  let o: usize = 0;
+  const rowBytes = <usize>inW << 2, fullEnd = <usize>(outW & ~3) << 3, tail = outW & 3;
+  let po = out;
   for (let p = 0; p < planes; p++) {
     const xp = x + ((<usize>p * <usize>(inH * inW)) << 2);
-    for (let oh = 0; oh < outH; oh++) {
-      const row = xp + (<usize>(2 * oh * inW) << 2);
-      for (let ow = 0; ow < outW; ow += 4, o += 4) {
-        const q = row + (<usize>(2 * ow) << 2);
-        const r = q + (<usize>inW << 2);
-        const a0 = v128.load(q), b0 = v128.load(q, 16), a1 = v128.load(r), b1 = v128.load(r, 16);
-        let sum = f32x4.add(zero, v128.shuffle<f32>(a0, b0, 0, 2, 4, 6));
-        sum = f32x4.add(sum, v128.shuffle<f32>(a0, b0, 1, 3, 5, 7));
-        sum = f32x4.add(sum, v128.shuffle<f32>(a1, b1, 0, 2, 4, 6));
-        sum = f32x4.add(sum, v128.shuffle<f32>(a1, b1, 1, 3, 5, 7));
-        const v = adaptive ? f32x4.mul(f32x4.mul(sum, half), half) : recip != 0 ? f32x4.mul(sum, scale) : f32x4.div(sum, div);
-        const n = outW - ow;
-        if (n >= 4) v128.store(out + (o << 2), v);
-        else {
-          storeLanes(out + (o << 2), v, n);
-          o -= <usize>(4 - n);
-        }
+    for (let oh = 0, row = xp; oh < outH; oh++, row += rowBytes << 1) {
+      let q = row;
+      for (const end = row + fullEnd; q < end; q += 32, po += 16) k2s2AvgGroup(q, rowBytes, div, recip, scale, po, 4, adaptive);
+      if (tail > 0) {
+        k2s2AvgGroup(q, rowBytes, div, recip, scale, po, tail, adaptive);
+        po += <usize>tail << 2;
       }
     }
   }
+}
+
+/** Four k2s2 averages of the rows at q and q + rowBytes; stores the first n (1–4) at op. */
+@inline function k2s2AvgGroup(q: usize, rowBytes: usize, div: v128, recip: f32, scale: v128, op: usize, n: i32, adaptive: bool): void {
+  const half = f32x4.splat(0.5);
+  const r = q + rowBytes;
+  const a0 = v128.load(q), b0 = v128.load(q, 16), a1 = v128.load(r), b1 = v128.load(r, 16);
+  let sum = f32x4.add(f32x4.splat(0), v128.shuffle<f32>(a0, b0, 0, 2, 4, 6));
+  sum = f32x4.add(sum, v128.shuffle<f32>(a0, b0, 1, 3, 5, 7));
+  sum = f32x4.add(sum, v128.shuffle<f32>(a1, b1, 0, 2, 4, 6));
+  sum = f32x4.add(sum, v128.shuffle<f32>(a1, b1, 1, 3, 5, 7));
+  storeN(op, adaptive ? f32x4.mul(f32x4.mul(sum, half), half) : recip != 0 ? f32x4.mul(sum, scale) : f32x4.div(sum, div), n);
 }
 
 /** Four windows whose W taps lie inside the input, starting at output column `ow`: the reference's rule, tap by tap. */
