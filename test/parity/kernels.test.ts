@@ -61,7 +61,7 @@ const EDGE_CASES: Case[] = [
   ...[2, 4, 6, 14, 15, 17].map((w) => ({ nd: 2 as const, shape: [2, 3, 5, w], opts: { kernelSize: 2, stride: 2 } })), // k2s2 rows ending in 1–3 windows
   { nd: 2, shape: [1, 2, 17, 17], opts: { kernelSize: 3, stride: 2, padding: 1 } },
   // k3s2 with padding 0 or 1: many output rows, odd and even sizes, ceil mode, rows of
-  // fewer than four SIMD columns, a last group overlapping the one before.
+  // fewer than four SIMD columns, rows ending in eight, four and one-by-one columns.
   { nd: 2, shape: [2, 3, 40, 37], opts: { kernelSize: 3, stride: 2, padding: 1 } },
   { nd: 2, shape: [1, 2, 35, 36], opts: { kernelSize: 3, stride: 2 } },
   { nd: 2, shape: [1, 2, 36, 35], opts: { kernelSize: 3, stride: 2, ceilMode: true } },
