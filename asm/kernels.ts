@@ -196,79 +196,97 @@ export function max_pool2d_fwd(
   const inPlane = inH * inW;
   const rowBytes = <usize>inW << 2, outRowBytes = <usize>outW << 2;
   const down = i32x4.splat(inW);
-  for (let p = 0; p < planes; p++) {
-    const xp = x + ((<usize>p * <usize>inPlane) << 2);
-    const op0 = out + ((<usize>p * <usize>(outH * outW)) << 2);
-    const ip0 = indices + ((<usize>p * <usize>(outH * outW)) << 2);
-    let carried = false; // row hs's winners are in this output row
-    let nanAbove = false; // the output row above summed to NaN
+  // Two planes at a time, row by row in turn — planes k and k + half, then an odd last plane
+  // alone: two input streams in flight instead of one (from memory, the forward with indices is
+  // ~15 % faster so; computing in cache, the same).
+  const half = planes >> 1, outPlaneBytes = <usize>(outH * outW) << 2;
+  for (let k = 0; k < planes - half; k++) {
+    const pA = k < half ? k : planes - 1;
+    const xA = x + ((<usize>pA * <usize>inPlane) << 2), oA = out + <usize>pA * outPlaneBytes, iA = indices + <usize>pA * outPlaneBytes;
+    const xB = xA + ((<usize>half * <usize>inPlane) << 2), oB = oA + <usize>half * outPlaneBytes, iB = iA + <usize>half * outPlaneBytes;
+    let stateA = 0, stateB = 0;
     for (let oh = 0; oh < outH; oh++) {
-      const hs = 2 * oh - padH;
-      const o = <usize>(oh * outW) << 2;
-      const po = op0 + o, pi = ip0 + o;
-      const next = oh + 1 < outH;
-      let s = f32x4.splat(0);
-      let s0: f32 = 0; // column 0, the left tap of window 0 without padding (a splat load, not summed)
-      let hLast = hs + 2;
-      if (quadEnd > 0 && carried && oh < ohEnd) {
-        const q = xp + (<usize>((hs + 1) * inW - padW + 1) << 2);
-        const right = i32x4.add(i32x4.splat((hs + 1) * inW - padW + 2), i32x4(0, 2, 4, 6));
-        let ow = 0;
-        if (padW == 1) {
-          if (pairEnd > 0) {
-            s = f32x4.add(s, k3s2Step(q, po, pi, right, down, rowBytes, outRowBytes, next, true, true, withIdx));
-            ow = 8;
-          } else {
-            s = f32x4.add(s, k3s2Step(q, po, pi, right, down, rowBytes, outRowBytes, next, false, true, withIdx));
-            ow = 4;
-          }
-        } else {
-          s0 = load<f32>(q - 4) + load<f32>(q + rowBytes - 4);
-        }
-        for (; ow < pairEnd; ow += 8) {
-          s = f32x4.add(s, k3s2Step(q + (<usize>ow << 3), po + (<usize>ow << 2), pi + (<usize>ow << 2), i32x4.add(right, i32x4.splat(2 * ow)), down,
-            rowBytes, outRowBytes, next, true, false, withIdx));
-        }
-        if (ow < quadEnd) {
-          s = f32x4.add(s, k3s2Step(q + (<usize>ow << 3), po + (<usize>ow << 2), pi + (<usize>ow << 2), i32x4.add(right, i32x4.splat(2 * ow)), down,
-            rowBytes, outRowBytes, next, false, false, withIdx));
-        }
-      } else if (quadEnd > 0) {
-        // A window with fewer rows (the padded top, the cut bottom) or none carried: row by row.
-        const hFirst = hs < 0 ? 0 : hs;
-        hLast = min<i32>(hs + 2, inH - 1);
-        const h0 = carried && hFirst == hs ? hFirst + 1 : hFirst;
-        const b = 1 - padW; // window 0's middle tap
-        let ow = 0;
-        if (padW == 1) {
-          if (pairEnd > 0) {
-            s = f32x4.add(s, k3s2Rows(xp, po, pi, b, h0, hFirst, hLast, inW, outRowBytes, next, true, true, withIdx));
-            ow = 8;
-          } else {
-            s = f32x4.add(s, k3s2Rows(xp, po, pi, b, h0, hFirst, hLast, inW, outRowBytes, next, false, true, withIdx));
-            ow = 4;
-          }
-        } else {
-          for (let h = h0; h <= hLast; h++) s0 += load<f32>(xp + (<usize>(h * inW) << 2));
-        }
-        for (; ow < pairEnd; ow += 8) {
-          s = f32x4.add(s, k3s2Rows(xp, po + (<usize>ow << 2), pi + (<usize>ow << 2), b + 2 * ow, h0, hFirst, hLast, inW, outRowBytes, next,
-            true, false, withIdx));
-        }
-        if (ow < quadEnd) {
-          s = f32x4.add(s, k3s2Rows(xp, po + (<usize>ow << 2), pi + (<usize>ow << 2), b + 2 * ow, h0, hFirst, hLast, inW, outRowBytes, next,
-            false, false, withIdx));
-        }
+      stateA = k3s2OutputRow(xA, oA, iA, oh, stateA, inH, inW, outH, outW, padH, padW, pairEnd, quadEnd, ohEnd, rowBytes, outRowBytes, down, withIdx);
+      if (k < half) {
+        stateB = k3s2OutputRow(xB, oB, iB, oh, stateB, inH, inW, outH, outW, padH, padW, pairEnd, quadEnd, ohEnd, rowBytes, outRowBytes, down, withIdx);
       }
-      const nan = v128.any_true(f32x4.ne(s, s)) || s0 != s0;
-      const hFirst = hs < 0 ? 0 : hs;
-      const hCount = min<i32>(hs + 2, inH - 1) - hFirst + 1;
-      // Columns past the vector ones, or every column of a row with a NaN near.
-      for (let c = nan || nanAbove ? 0 : quadEnd; c < outW; c++) maxWindow(xp, po, pi, c, hFirst, hCount, inW, 3, 2, padW, 1, 1, withIdx);
-      nanAbove = nan;
-      carried = next && hLast == hs + 2;
     }
   }
+}
+
+/** k3s2OutputRow's state between rows: row hs's winners are in this output row; the row above summed to NaN. */
+const CARRIED = 1, NAN_ABOVE = 2;
+
+/**
+ * Output row `oh` of the k3s2 plane at xp (outputs at op0, indices at ip0), given the state the
+ * row above left (CARRIED | NAN_ABOVE); returns the state for the row below.
+ */
+@inline function k3s2OutputRow(xp: usize, op0: usize, ip0: usize, oh: i32, state: i32, inH: i32, inW: i32, outH: i32, outW: i32,
+  padH: i32, padW: i32, pairEnd: i32, quadEnd: i32, ohEnd: i32, rowBytes: usize, outRowBytes: usize, down: v128, withIdx: bool): i32 {
+  const carried = (state & CARRIED) != 0, nanAbove = (state & NAN_ABOVE) != 0;
+  const hs = 2 * oh - padH;
+  const o = <usize>(oh * outW) << 2;
+  const po = op0 + o, pi = ip0 + o;
+  const next = oh + 1 < outH;
+  let s = f32x4.splat(0);
+  let s0: f32 = 0; // column 0, the left tap of window 0 without padding (a splat load, not summed)
+  let hLast = hs + 2;
+  if (quadEnd > 0 && carried && oh < ohEnd) {
+    const q = xp + (<usize>((hs + 1) * inW - padW + 1) << 2);
+    const right = i32x4.add(i32x4.splat((hs + 1) * inW - padW + 2), i32x4(0, 2, 4, 6));
+    let ow = 0;
+    if (padW == 1) {
+      if (pairEnd > 0) {
+        s = f32x4.add(s, k3s2Step(q, po, pi, right, down, rowBytes, outRowBytes, next, true, true, withIdx));
+        ow = 8;
+      } else {
+        s = f32x4.add(s, k3s2Step(q, po, pi, right, down, rowBytes, outRowBytes, next, false, true, withIdx));
+        ow = 4;
+      }
+    } else {
+      s0 = load<f32>(q - 4) + load<f32>(q + rowBytes - 4);
+    }
+    for (; ow < pairEnd; ow += 8) {
+      s = f32x4.add(s, k3s2Step(q + (<usize>ow << 3), po + (<usize>ow << 2), pi + (<usize>ow << 2), i32x4.add(right, i32x4.splat(2 * ow)), down,
+        rowBytes, outRowBytes, next, true, false, withIdx));
+    }
+    if (ow < quadEnd) {
+      s = f32x4.add(s, k3s2Step(q + (<usize>ow << 3), po + (<usize>ow << 2), pi + (<usize>ow << 2), i32x4.add(right, i32x4.splat(2 * ow)), down,
+        rowBytes, outRowBytes, next, false, false, withIdx));
+    }
+  } else if (quadEnd > 0) {
+    // A window with fewer rows (the padded top, the cut bottom) or none carried: row by row.
+    const hFirst = hs < 0 ? 0 : hs;
+    hLast = min<i32>(hs + 2, inH - 1);
+    const h0 = carried && hFirst == hs ? hFirst + 1 : hFirst;
+    const b = 1 - padW; // window 0's middle tap
+    let ow = 0;
+    if (padW == 1) {
+      if (pairEnd > 0) {
+        s = f32x4.add(s, k3s2Rows(xp, po, pi, b, h0, hFirst, hLast, inW, outRowBytes, next, true, true, withIdx));
+        ow = 8;
+      } else {
+        s = f32x4.add(s, k3s2Rows(xp, po, pi, b, h0, hFirst, hLast, inW, outRowBytes, next, false, true, withIdx));
+        ow = 4;
+      }
+    } else {
+      for (let h = h0; h <= hLast; h++) s0 += load<f32>(xp + (<usize>(h * inW) << 2));
+    }
+    for (; ow < pairEnd; ow += 8) {
+      s = f32x4.add(s, k3s2Rows(xp, po + (<usize>ow << 2), pi + (<usize>ow << 2), b + 2 * ow, h0, hFirst, hLast, inW, outRowBytes, next,
+        true, false, withIdx));
+    }
+    if (ow < quadEnd) {
+      s = f32x4.add(s, k3s2Rows(xp, po + (<usize>ow << 2), pi + (<usize>ow << 2), b + 2 * ow, h0, hFirst, hLast, inW, outRowBytes, next,
+        false, false, withIdx));
+    }
+  }
+  const nan = v128.any_true(f32x4.ne(s, s)) || s0 != s0;
+  const hFirst = hs < 0 ? 0 : hs;
+  const hCount = min<i32>(hs + 2, inH - 1) - hFirst + 1;
+  // Columns past the vector ones, or every column of a row with a NaN near.
+  for (let c = nan || nanAbove ? 0 : quadEnd; c < outW; c++) maxWindow(xp, po, pi, c, hFirst, hCount, inW, 3, 2, padW, 1, 1, withIdx);
+  return (next && hLast == hs + 2 ? CARRIED : 0) | (nan ? NAN_ABOVE : 0);
 }
 
 /** The floats at even positions of the eight in a, b: a group's middle taps (its right taps: odds). */

@@ -78,6 +78,9 @@ const EDGE_CASES: Case[] = [
   { nd: 2, shape: [1, 2, 22, 26], opts: { kernelSize: 3, stride: 2, padding: [0, 1] } },
   { nd: 2, shape: [1, 2, 23, 27], opts: { kernelSize: 3, stride: 2, padding: [1, 0], ceilMode: true } },
   { nd: 2, shape: [1, 2, 18, 14], opts: { kernelSize: 3, stride: 2, padding: [1, 0] } },
+  // k3s2 takes planes two at a time: odd plane counts leave the last one alone.
+  { nd: 2, shape: [1, 3, 21, 22], opts: { kernelSize: 3, stride: 2, padding: 1 } },
+  { nd: 2, shape: [5, 1, 15, 40], opts: { kernelSize: 3, stride: 2, ceilMode: true } },
   { nd: 2, shape: [1, 2, 6, 13], opts: { kernelSize: 3, stride: 1, padding: 1 } },
   { nd: 2, shape: [1, 2, 6, 13], opts: { kernelSize: [2, 3], stride: 1, dilation: [1, 2] } },
   { nd: 2, shape: [1, 2, 12, 12], opts: { kernelSize: 3, stride: 3, dilation: 2, padding: 2 } },
