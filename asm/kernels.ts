@@ -788,64 +788,79 @@ export function max_pool2d_bwd_rows(gradOut: usize, indices: usize, gradIn: usiz
   inH: i32, inW: i32, outH: i32, outW: i32, sH: i32, padH: i32, kH: i32, dilH: i32): i32 {
   if (planes < 0 || inH < 1 || inW < 1 || outH < 0 || outW < 0 || sH < 1 || kH < 1 || dilH < 1 || padH < 0) return 0;
   const inPlane = inH * inW;
-  let o: usize = 0;
-  for (let p = 0; p < planes; p++) {
-    const gi = gradIn + ((<usize>p * <usize>inPlane) << 2);
-    let zeroed = 0; // elements [0, zeroed) of the plane are zeroed
+  const inPlaneBytes = <usize>inPlane << 2, outPlaneBytes = <usize>(outH * outW) << 2, outRowBytes = <usize>outW << 2;
+  // Two planes at a time, row by row in turn (planes k and k + half, then an odd last one
+  // alone), as the k3s2 forward: two streams in flight.
+  const half = planes >> 1;
+  for (let k = 0; k < planes - half; k++) {
+    const pA = k < half ? k : planes - 1;
+    const gA = gradOut + <usize>pA * outPlaneBytes, iA = indices + <usize>pA * outPlaneBytes, xA = gradIn + <usize>pA * inPlaneBytes;
+    const gB = gA + <usize>half * outPlaneBytes, iB = iA + <usize>half * outPlaneBytes, xB = xA + <usize>half * inPlaneBytes;
+    let zeroedA = 0, zeroedB = 0; // elements [0, zeroed) of each plane are zeroed
     for (let oh = 0; oh < outH; oh++) {
       const last = min<i64>(<i64>oh * sH - padH + <i64>(kH - 1) * dilH, inH - 1);
       const reach = last < 0 ? 0 : (<i32>last + 1) * inW;
-      if (reach > zeroed) {
-        zeroF32(gi + (<usize>zeroed << 2), reach - zeroed);
-        zeroed = reach;
-      }
-      // The row's indices checked at once (their unsigned max below the zeroed rows: all inside
-      // the plane); then the adds one by one in order, four per turn, with no check.
-      let j = 0;
-      if (outW >= 4) {
-        const ip = indices + (o << 2);
-        let m = v128.load(ip);
-        let k = 4;
-        for (; k + 4 <= outW; k += 4) m = i32x4.max_u(m, v128.load(ip + (<usize>k << 2)));
-        m = i32x4.max_u(m, v128.load(ip + (<usize>(outW - 4) << 2)));
-        m = i32x4.max_u(m, v128.shuffle<i32>(m, m, 2, 3, 0, 1));
-        m = i32x4.max_u(m, v128.shuffle<i32>(m, m, 1, 0, 3, 2));
-        if (<u32>i32x4.extract_lane(m, 0) < <u32>zeroed) {
-          let gp = gradOut + (o << 2), xp = ip;
-          const gEnd = gp + (<usize>outW << 2);
-          for (; gp + 16 <= gEnd; gp += 16, xp += 16) {
-            let q = gi + (<usize>load<i32>(xp) << 2);
-            store<f32>(q, load<f32>(q) + load<f32>(gp));
-            q = gi + (<usize>load<i32>(xp, 4) << 2);
-            store<f32>(q, load<f32>(q) + load<f32>(gp, 4));
-            q = gi + (<usize>load<i32>(xp, 8) << 2);
-            store<f32>(q, load<f32>(q) + load<f32>(gp, 8));
-            q = gi + (<usize>load<i32>(xp, 12) << 2);
-            store<f32>(q, load<f32>(q) + load<f32>(gp, 12));
-          }
-          for (; gp < gEnd; gp += 4, xp += 4) {
-            const q = gi + (<usize>load<i32>(xp) << 2);
-            store<f32>(q, load<f32>(q) + load<f32>(gp));
-          }
-          o += outW;
-          continue;
-        }
-      }
-      for (; j < outW; j++, o++) {
-        const idx = load<i32>(indices + (o << 2));
-        if (<u32>idx >= <u32>zeroed) {
-          if (<u32>idx >= <u32>inPlane) continue;
-          const upTo = (idx / inW + 1) * inW;
-          zeroF32(gi + (<usize>zeroed << 2), upTo - zeroed);
-          zeroed = upTo;
-        }
-        const q = gi + (<usize>idx << 2);
-        store<f32>(q, load<f32>(q) + load<f32>(gradOut + (o << 2)));
-      }
+      const o = <usize>oh * outRowBytes;
+      zeroedA = maxBwdRow(gA + o, iA + o, xA, reach, zeroedA, inPlane, inW, outW);
+      if (k < half) zeroedB = maxBwdRow(gB + o, iB + o, xB, reach, zeroedB, inPlane, inW, outW);
     }
-    if (zeroed < inPlane) zeroF32(gi + (<usize>zeroed << 2), inPlane - zeroed);
+    if (zeroedA < inPlane) zeroF32(xA + (<usize>zeroedA << 2), inPlane - zeroedA);
+    if (k < half && zeroedB < inPlane) zeroF32(xB + (<usize>zeroedB << 2), inPlane - zeroedB);
   }
   return 1;
+}
+
+/**
+ * One output row of max_pool2d_bwd_rows: its gradients (gp) and indices (ip) scattered into the
+ * plane gi, whose elements [0, zeroed) are zeroed, after zeroing up to `reach`. Returns how far
+ * the plane is zeroed now.
+ */
+@inline function maxBwdRow(gp: usize, ip: usize, gi: usize, reach: i32, zeroed: i32, inPlane: i32, inW: i32, outW: i32): i32 {
+  if (reach > zeroed) {
+    zeroF32(gi + (<usize>zeroed << 2), reach - zeroed);
+    zeroed = reach;
+  }
+  // The row's indices checked at once (their unsigned max below the zeroed rows: all inside
+  // the plane); then the adds one by one in order, four per turn, with no check.
+  if (outW >= 4) {
+    let m = v128.load(ip);
+    let k = 4;
+    for (; k + 4 <= outW; k += 4) m = i32x4.max_u(m, v128.load(ip + (<usize>k << 2)));
+    m = i32x4.max_u(m, v128.load(ip + (<usize>(outW - 4) << 2)));
+    m = i32x4.max_u(m, v128.shuffle<i32>(m, m, 2, 3, 0, 1));
+    m = i32x4.max_u(m, v128.shuffle<i32>(m, m, 1, 0, 3, 2));
+    if (<u32>i32x4.extract_lane(m, 0) < <u32>zeroed) {
+      let g = gp, x = ip;
+      const gEnd = gp + (<usize>outW << 2);
+      for (; g + 16 <= gEnd; g += 16, x += 16) {
+        let q = gi + (<usize>load<i32>(x) << 2);
+        store<f32>(q, load<f32>(q) + load<f32>(g));
+        q = gi + (<usize>load<i32>(x, 4) << 2);
+        store<f32>(q, load<f32>(q) + load<f32>(g, 4));
+        q = gi + (<usize>load<i32>(x, 8) << 2);
+        store<f32>(q, load<f32>(q) + load<f32>(g, 8));
+        q = gi + (<usize>load<i32>(x, 12) << 2);
+        store<f32>(q, load<f32>(q) + load<f32>(g, 12));
+      }
+      for (; g < gEnd; g += 4, x += 4) {
+        const q = gi + (<usize>load<i32>(x) << 2);
+        store<f32>(q, load<f32>(q) + load<f32>(g));
+      }
+      return zeroed;
+    }
+  }
+  for (let j = 0; j < outW; j++) {
+    const idx = load<i32>(ip + (<usize>j << 2));
+    if (<u32>idx >= <u32>zeroed) {
+      if (<u32>idx >= <u32>inPlane) continue;
+      const upTo = (idx / inW + 1) * inW;
+      zeroF32(gi + (<usize>zeroed << 2), upTo - zeroed);
+      zeroed = upTo;
+    }
+    const q = gi + (<usize>idx << 2);
+    store<f32>(q, load<f32>(q) + load<f32>(gp + (<usize>j << 2)));
+  }
+  return zeroed;
 }
 
 @inline function maxPoolBwd(gradOut: usize, indices: usize, planes: i32, inPlane: i32, outPlane: i32, gradIn: usize, zero: bool): i32 {
