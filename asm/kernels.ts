@@ -73,45 +73,59 @@ export function max_pool2d_fwd(
  */
 @inline function maxPool2dK2S2(x: usize, out: usize, indices: usize, planes: i32, inH: i32, inW: i32, outH: i32, outW: i32, withIdx: bool): void {
   const lane2 = i32x4(0, 2, 4, 6);
-  const down = i32x4.splat(inW);
   // A window's last tap index minus its second-to-last: where only the last two taps' maximum
   // (the prefix maximum of three) equals the window's, the winner is one before the last; where
   // the first two's does too, inW before that — as masks, −1 and 1 − inW.
   const upLeft = i32x4.splat(1 - inW);
   const rowBytes = <usize>inW << 2, fullEnd = <usize>(outW & ~3) << 3, tail = outW & 3;
   const eight = i32x4.splat(8);
-  for (let p = 0; p < planes; p++) {
-    const xp = x + ((<usize>p * <usize>(inH * inW)) << 2);
-    const o0 = <usize>p * <usize>(outH * outW);
-    // Without NaN the rule is pmax (`v > best ? v : best`): the window's maximum is the first
-    // tap holding it, and its index the first tap equal to it — found from the prefix maxima
-    // (each equal to the maximum where the winner is among its taps). The plane's loads are
-    // summed: a NaN sum (a NaN tap, or ∞ − ∞) has the plane redone tap by tap with the rule.
-    let sum = f32x4.splat(0);
-    let po = out + (o0 << 2), pi = indices + (o0 << 2);
-    for (let oh = 0, row = xp; oh < outH; oh++, row += rowBytes << 1) {
-      // The last tap's index, lanes four windows apart.
-      let last = i32x4.add(i32x4.splat(2 * oh * inW + inW + 1), lane2);
-      let q = row;
-      for (const end = row + fullEnd; q < end; q += 32, po += 16, pi += 16, last = i32x4.add(last, eight)) {
-        sum = f32x4.add(sum, k2s2MaxGroup(q, rowBytes, last, upLeft, po, pi, 4, withIdx));
-      }
-      if (tail > 0) {
-        sum = f32x4.add(sum, k2s2MaxGroup(q, rowBytes, last, upLeft, po, pi, tail, withIdx));
-        po += <usize>tail << 2;
-        pi += <usize>tail << 2;
-      }
+  const inPlaneBytes = <usize>(inH * inW) << 2, outPlaneBytes = <usize>(outH * outW) << 2, outRowBytes = <usize>outW << 2;
+  // Without NaN the rule is pmax (`v > best ? v : best`): the window's maximum is the first tap
+  // holding it, and its index the first tap equal to it — found from the prefix maxima (each
+  // equal to the maximum where the winner is among its taps). A plane's loads are summed: a NaN
+  // sum (a NaN tap, or ∞ − ∞) has the plane redone tap by tap with the rule. Two planes at a
+  // time, row by row in turn (planes k and k + half, then an odd last one alone): two streams.
+  const half = planes >> 1;
+  for (let k = 0; k < planes - half; k++) {
+    const pA = k < half ? k : planes - 1;
+    const xA = x + <usize>pA * inPlaneBytes, oA = out + <usize>pA * outPlaneBytes, iA = indices + <usize>pA * outPlaneBytes;
+    const xB = xA + <usize>half * inPlaneBytes, oB = oA + <usize>half * outPlaneBytes, iB = iA + <usize>half * outPlaneBytes;
+    let sumA = f32x4.splat(0), sumB = sumA;
+    for (let oh = 0; oh < outH; oh++) {
+      const i = <usize>(2 * oh) * rowBytes, o = <usize>oh * outRowBytes;
+      // The last tap's index of the row's first four windows.
+      const last = i32x4.add(i32x4.splat(2 * oh * inW + inW + 1), lane2);
+      sumA = f32x4.add(sumA, k2s2MaxRow(xA + i, oA + o, iA + o, last, rowBytes, fullEnd, tail, upLeft, eight, withIdx));
+      if (k < half) sumB = f32x4.add(sumB, k2s2MaxRow(xB + i, oB + o, iB + o, last, rowBytes, fullEnd, tail, upLeft, eight, withIdx));
     }
-    if (!v128.any_true(f32x4.ne(sum, sum))) continue;
-    for (let oh = 0, o = o0; oh < outH; oh++, o += <usize>outW) {
-      const rowIdx = 2 * oh * inW;
-      const row = xp + (<usize>rowIdx << 2);
-      for (let ow = 0; ow < outW; ow += 4) {
-        const q = row + (<usize>(2 * ow) << 2);
-        const i0 = i32x4.add(i32x4.splat(rowIdx + 2 * ow), lane2);
-        k2s2ByRule(q, q + (<usize>inW << 2), i0, i32x4.add(i0, down), out + ((o + <usize>ow) << 2), indices + ((o + <usize>ow) << 2),
-          min<i32>(4, outW - ow), withIdx);
-      }
+    if (v128.any_true(f32x4.ne(sumA, sumA))) k2s2MaxPlaneByRule(xA, oA, iA, inW, outH, outW, withIdx);
+    if (k < half && v128.any_true(f32x4.ne(sumB, sumB))) k2s2MaxPlaneByRule(xB, oB, iB, inW, outH, outW, withIdx);
+  }
+}
+
+/** One output row of maxPool2dK2S2, NaN-free: four windows a step, then the last 1–3; returns the sum of the taps. */
+@inline function k2s2MaxRow(row: usize, po: usize, pi: usize, last: v128, rowBytes: usize, fullEnd: usize, tail: i32,
+  upLeft: v128, eight: v128, withIdx: bool): v128 {
+  let sum = f32x4.splat(0);
+  let q = row;
+  for (const end = row + fullEnd; q < end; q += 32, po += 16, pi += 16, last = i32x4.add(last, eight)) {
+    sum = f32x4.add(sum, k2s2MaxGroup(q, rowBytes, last, upLeft, po, pi, 4, withIdx));
+  }
+  if (tail > 0) sum = f32x4.add(sum, k2s2MaxGroup(q, rowBytes, last, upLeft, po, pi, tail, withIdx));
+  return sum;
+}
+
+/** A k2s2 plane (outputs at op, indices at ip) tap by tap with the reference's rule. */
+function k2s2MaxPlaneByRule(xp: usize, op: usize, ip: usize, inW: i32, outH: i32, outW: i32, withIdx: bool): void {
+  const lane2 = i32x4(0, 2, 4, 6), down = i32x4.splat(inW);
+  for (let oh = 0, o: usize = 0; oh < outH; oh++, o += <usize>outW) {
+    const rowIdx = 2 * oh * inW;
+    const row = xp + (<usize>rowIdx << 2);
+    for (let ow = 0; ow < outW; ow += 4) {
+      const q = row + (<usize>(2 * ow) << 2);
+      const i0 = i32x4.add(i32x4.splat(rowIdx + 2 * ow), lane2);
+      k2s2ByRule(q, q + (<usize>inW << 2), i0, i32x4.add(i0, down), op + ((o + <usize>ow) << 2), ip + ((o + <usize>ow) << 2),
+        min<i32>(4, outW - ow), withIdx);
     }
   }
 }
