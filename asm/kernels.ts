@@ -659,63 +659,77 @@ export function max_pool2d_bwd_k2s2(gradOut: usize, indices: usize, gradIn: usiz
   // A window's taps relative to its first: 0, 1, inW, inW + 1.
   const at0 = i32x4.splat(0), at1 = i32x4.splat(1), at2 = i32x4.splat(inW), at3 = i32x4.splat(inW + 1);
   const inPlane = inH * inW;
-  for (let p = 0; p < planes; p++) {
-    const gp = gradIn + ((<usize>p * <usize>inPlane) << 2);
-    const po = <usize>p * <usize>(outH * outW);
+  const inPlaneBytes = <usize>inPlane << 2, outPlane = <usize>(outH * outW);
+  // Two planes at a time, row by row in turn (planes k and k + half, then an odd last one alone).
+  const half = planes >> 1;
+  for (let k = 0; k < planes - half; k++) {
+    const pA = k < half ? k : planes - 1;
+    const gA = gradIn + <usize>pA * inPlaneBytes, gB = gA + <usize>half * inPlaneBytes;
+    const oA = <usize>pA * outPlane, oB = oA + <usize>half * outPlane;
     for (let oh = 0; oh < outH; oh++) {
-      const row0 = gp + (<usize>(2 * oh * inW) << 2);
-      const row1 = row0 + (<usize>inW << 2);
-      const go = gradOut + ((po + <usize>(oh * outW)) << 2);
-      const io = indices + ((po + <usize>(oh * outW)) << 2);
-      let ow = 0;
-      // Each window's first tap index, four windows a step.
-      let base = i32x4.add(i32x4.splat(2 * oh * inW), lane2);
-      for (; ow + 4 <= outW; ow += 4, base = i32x4.add(base, eight)) {
-        const g = f32x4.add(zero, v128.load(go + (<usize>ow << 2)));
-        const rel = i32x4.sub(v128.load(io + (<usize>ow << 2)), base);
-        const e0 = v128.and(g, i32x4.eq(rel, at0));
-        const o0 = v128.and(g, i32x4.eq(rel, at1));
-        const e1 = v128.and(g, i32x4.eq(rel, at2));
-        const o1 = v128.and(g, i32x4.eq(rel, at3));
-        const q0 = row0 + (<usize>(2 * ow) << 2), q1 = row1 + (<usize>(2 * ow) << 2);
-        v128.store(q0, v128.shuffle<f32>(e0, o0, 0, 4, 1, 5));
-        v128.store(q0, v128.shuffle<f32>(e0, o0, 2, 6, 3, 7), 16);
-        v128.store(q1, v128.shuffle<f32>(e1, o1, 0, 4, 1, 5));
-        v128.store(q1, v128.shuffle<f32>(e1, o1, 2, 6, 3, 7), 16);
-      }
-      if (ow < outW) {
-        // The last 1–3 windows: the same vectors (loads within the plane or the slack), only
-        // their 2·n columns of each row stored.
-        const n = outW - ow;
-        const g = f32x4.add(zero, v128.load(go + (<usize>ow << 2)));
-        const rel = i32x4.sub(v128.load(io + (<usize>ow << 2)), base);
-        const e0 = v128.and(g, i32x4.eq(rel, at0));
-        const o0 = v128.and(g, i32x4.eq(rel, at1));
-        const e1 = v128.and(g, i32x4.eq(rel, at2));
-        const o1 = v128.and(g, i32x4.eq(rel, at3));
-        const q0 = row0 + (<usize>(2 * ow) << 2), q1 = row1 + (<usize>(2 * ow) << 2);
-        const lo0 = v128.shuffle<f32>(e0, o0, 0, 4, 1, 5), lo1 = v128.shuffle<f32>(e1, o1, 0, 4, 1, 5);
-        const hi0 = v128.shuffle<f32>(e0, o0, 2, 6, 3, 7), hi1 = v128.shuffle<f32>(e1, o1, 2, 6, 3, 7);
-        if (n >= 2) {
-          v128.store(q0, lo0);
-          v128.store(q1, lo1);
-          if (n == 3) {
-            v128.store64_lane(q0 + 16, hi0, 0);
-            v128.store64_lane(q1 + 16, hi1, 0);
-          }
-        } else {
-          v128.store64_lane(q0, lo0, 0);
-          v128.store64_lane(q1, lo1, 0);
-        }
-      }
-      if (inW > 2 * outW) {
-        store<f32>(row0 + (<usize>(inW - 1) << 2), 0);
-        store<f32>(row1 + (<usize>(inW - 1) << 2), 0);
-      }
+      k2s2BwdRow(gradOut, indices, gA, oA, oh, inH, inW, outH, outW, zero, lane2, eight, at0, at1, at2, at3);
+      if (k < half) k2s2BwdRow(gradOut, indices, gB, oB, oh, inH, inW, outH, outW, zero, lane2, eight, at0, at1, at2, at3);
     }
-    if (inH > 2 * outH) zeroF32(gp + (<usize>((inH - 1) * inW) << 2), inW);
+    if (inH > 2 * outH) {
+      zeroF32(gA + (<usize>((inH - 1) * inW) << 2), inW);
+      if (k < half) zeroF32(gB + (<usize>((inH - 1) * inW) << 2), inW);
+    }
   }
   return 1;
+}
+
+/** Output row oh of max_pool2d_bwd_k2s2's plane at gp (its outputs from element po on): both input rows written. */
+@inline function k2s2BwdRow(gradOut: usize, indices: usize, gp: usize, po: usize, oh: i32, inH: i32, inW: i32, outH: i32, outW: i32,
+  zero: v128, lane2: v128, eight: v128, at0: v128, at1: v128, at2: v128, at3: v128): void {
+  const row0 = gp + (<usize>(2 * oh * inW) << 2);
+  const row1 = row0 + (<usize>inW << 2);
+  const go = gradOut + ((po + <usize>(oh * outW)) << 2);
+  const io = indices + ((po + <usize>(oh * outW)) << 2);
+  let ow = 0;
+  // Each window's first tap index, four windows a step.
+  let base = i32x4.add(i32x4.splat(2 * oh * inW), lane2);
+  for (; ow + 4 <= outW; ow += 4, base = i32x4.add(base, eight)) {
+    const g = f32x4.add(zero, v128.load(go + (<usize>ow << 2)));
+    const rel = i32x4.sub(v128.load(io + (<usize>ow << 2)), base);
+    const e0 = v128.and(g, i32x4.eq(rel, at0));
+    const o0 = v128.and(g, i32x4.eq(rel, at1));
+    const e1 = v128.and(g, i32x4.eq(rel, at2));
+    const o1 = v128.and(g, i32x4.eq(rel, at3));
+    const q0 = row0 + (<usize>(2 * ow) << 2), q1 = row1 + (<usize>(2 * ow) << 2);
+    v128.store(q0, v128.shuffle<f32>(e0, o0, 0, 4, 1, 5));
+    v128.store(q0, v128.shuffle<f32>(e0, o0, 2, 6, 3, 7), 16);
+    v128.store(q1, v128.shuffle<f32>(e1, o1, 0, 4, 1, 5));
+    v128.store(q1, v128.shuffle<f32>(e1, o1, 2, 6, 3, 7), 16);
+  }
+  if (ow < outW) {
+    // The last 1–3 windows: the same vectors (loads within the plane or the slack), only
+    // their 2·n columns of each row stored.
+    const n = outW - ow;
+    const g = f32x4.add(zero, v128.load(go + (<usize>ow << 2)));
+    const rel = i32x4.sub(v128.load(io + (<usize>ow << 2)), base);
+    const e0 = v128.and(g, i32x4.eq(rel, at0));
+    const o0 = v128.and(g, i32x4.eq(rel, at1));
+    const e1 = v128.and(g, i32x4.eq(rel, at2));
+    const o1 = v128.and(g, i32x4.eq(rel, at3));
+    const q0 = row0 + (<usize>(2 * ow) << 2), q1 = row1 + (<usize>(2 * ow) << 2);
+    const lo0 = v128.shuffle<f32>(e0, o0, 0, 4, 1, 5), lo1 = v128.shuffle<f32>(e1, o1, 0, 4, 1, 5);
+    const hi0 = v128.shuffle<f32>(e0, o0, 2, 6, 3, 7), hi1 = v128.shuffle<f32>(e1, o1, 2, 6, 3, 7);
+    if (n >= 2) {
+      v128.store(q0, lo0);
+      v128.store(q1, lo1);
+      if (n == 3) {
+        v128.store64_lane(q0 + 16, hi0, 0);
+        v128.store64_lane(q1 + 16, hi1, 0);
+      }
+    } else {
+      v128.store64_lane(q0, lo0, 0);
+      v128.store64_lane(q1, lo1, 0);
+    }
+  }
+  if (inW > 2 * outW) {
+    store<f32>(row0 + (<usize>(inW - 1) << 2), 0);
+    store<f32>(row1 + (<usize>(inW - 1) << 2), 0);
+  }
 }
 
 /**
