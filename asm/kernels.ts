@@ -689,46 +689,45 @@ export function max_pool2d_bwd_k2s2(gradOut: usize, indices: usize, gradIn: usiz
   // Each window's first tap index, four windows a step.
   let base = i32x4.add(i32x4.splat(2 * oh * inW), lane2);
   for (; ow + 4 <= outW; ow += 4, base = i32x4.add(base, eight)) {
-    const g = f32x4.add(zero, v128.load(go + (<usize>ow << 2)));
-    const rel = i32x4.sub(v128.load(io + (<usize>ow << 2)), base);
-    const e0 = v128.and(g, i32x4.eq(rel, at0));
-    const o0 = v128.and(g, i32x4.eq(rel, at1));
-    const e1 = v128.and(g, i32x4.eq(rel, at2));
-    const o1 = v128.and(g, i32x4.eq(rel, at3));
-    const q0 = row0 + (<usize>(2 * ow) << 2), q1 = row1 + (<usize>(2 * ow) << 2);
-    v128.store(q0, v128.shuffle<f32>(e0, o0, 0, 4, 1, 5));
-    v128.store(q0, v128.shuffle<f32>(e0, o0, 2, 6, 3, 7), 16);
-    v128.store(q1, v128.shuffle<f32>(e1, o1, 0, 4, 1, 5));
-    v128.store(q1, v128.shuffle<f32>(e1, o1, 2, 6, 3, 7), 16);
+    k2s2BwdGroup(go + (<usize>ow << 2), io + (<usize>ow << 2), base, row0 + (<usize>ow << 3), row1 + (<usize>ow << 3), 4, zero, at0, at1, at2, at3);
   }
+  // The last 1–3 windows: the same vectors (loads within the plane or the slack), only their
+  // 2·n columns of each row stored.
   if (ow < outW) {
-    // The last 1–3 windows: the same vectors (loads within the plane or the slack), only
-    // their 2·n columns of each row stored.
-    const n = outW - ow;
-    const g = f32x4.add(zero, v128.load(go + (<usize>ow << 2)));
-    const rel = i32x4.sub(v128.load(io + (<usize>ow << 2)), base);
-    const e0 = v128.and(g, i32x4.eq(rel, at0));
-    const o0 = v128.and(g, i32x4.eq(rel, at1));
-    const e1 = v128.and(g, i32x4.eq(rel, at2));
-    const o1 = v128.and(g, i32x4.eq(rel, at3));
-    const q0 = row0 + (<usize>(2 * ow) << 2), q1 = row1 + (<usize>(2 * ow) << 2);
-    const lo0 = v128.shuffle<f32>(e0, o0, 0, 4, 1, 5), lo1 = v128.shuffle<f32>(e1, o1, 0, 4, 1, 5);
-    const hi0 = v128.shuffle<f32>(e0, o0, 2, 6, 3, 7), hi1 = v128.shuffle<f32>(e1, o1, 2, 6, 3, 7);
-    if (n >= 2) {
-      v128.store(q0, lo0);
-      v128.store(q1, lo1);
-      if (n == 3) {
-        v128.store64_lane(q0 + 16, hi0, 0);
-        v128.store64_lane(q1 + 16, hi1, 0);
-      }
-    } else {
-      v128.store64_lane(q0, lo0, 0);
-      v128.store64_lane(q1, lo1, 0);
-    }
+    k2s2BwdGroup(go + (<usize>ow << 2), io + (<usize>ow << 2), base, row0 + (<usize>ow << 3), row1 + (<usize>ow << 3), outW - ow, zero, at0, at1, at2, at3);
   }
   if (inW > 2 * outW) {
     store<f32>(row0 + (<usize>(inW - 1) << 2), 0);
     store<f32>(row1 + (<usize>(inW - 1) << 2), 0);
+  }
+}
+
+/**
+ * Four k2s2 windows' gradients (at go; indices at io, `base` each window's first tap index) as
+ * +0 + gradient at the tap its index names and +0 at the other three, in rows q0 and q1: all four
+ * windows' 8 columns, or the first n (1–3) windows' 2·n.
+ */
+@inline function k2s2BwdGroup(go: usize, io: usize, base: v128, q0: usize, q1: usize, n: i32,
+  zero: v128, at0: v128, at1: v128, at2: v128, at3: v128): void {
+  const g = f32x4.add(zero, v128.load(go));
+  const rel = i32x4.sub(v128.load(io), base);
+  const e0 = v128.and(g, i32x4.eq(rel, at0)), o0 = v128.and(g, i32x4.eq(rel, at1));
+  const e1 = v128.and(g, i32x4.eq(rel, at2)), o1 = v128.and(g, i32x4.eq(rel, at3));
+  const lo0 = v128.shuffle<f32>(e0, o0, 0, 4, 1, 5), lo1 = v128.shuffle<f32>(e1, o1, 0, 4, 1, 5);
+  const hi0 = v128.shuffle<f32>(e0, o0, 2, 6, 3, 7), hi1 = v128.shuffle<f32>(e1, o1, 2, 6, 3, 7);
+  if (n >= 2) {
+    v128.store(q0, lo0);
+    v128.store(q1, lo1);
+    if (n == 4) {
+      v128.store(q0, hi0, 16);
+      v128.store(q1, hi1, 16);
+    } else if (n == 3) {
+      v128.store64_lane(q0 + 16, hi0, 0);
+      v128.store64_lane(q1 + 16, hi1, 0);
+    }
+  } else {
+    v128.store64_lane(q0, lo0, 0);
+    v128.store64_lane(q1, lo1, 0);
   }
 }
 
