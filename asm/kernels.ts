@@ -68,7 +68,7 @@ export function max_pool2d_fwd(
 /**
  * k2s2 max pooling without padding, every window inside the input (floor mode): four windows
  * per step from two rows' even and odd columns; a row's last 1–3 windows are computed the same
- * way (the loads may run up to 8 bytes past the row, within the plane or the block's slack) and
+ * way (the loads may run up to 24 bytes past the row, within the plane or the block's slack) and
  * only their lanes stored.
  */
 @inline function maxPool2dK2S2(x: usize, out: usize, indices: usize, planes: i32, inH: i32, inW: i32, outH: i32, outW: i32, withIdx: bool): void {
@@ -667,8 +667,8 @@ export function max_pool2d_bwd_k2s2(gradOut: usize, indices: usize, gradIn: usiz
     const gA = gradIn + <usize>pA * inPlaneBytes, gB = gA + <usize>half * inPlaneBytes;
     const oA = <usize>pA * outPlane, oB = oA + <usize>half * outPlane;
     for (let oh = 0; oh < outH; oh++) {
-      k2s2BwdRow(gradOut, indices, gA, oA, oh, inH, inW, outH, outW, zero, lane2, eight, at0, at1, at2, at3);
-      if (k < half) k2s2BwdRow(gradOut, indices, gB, oB, oh, inH, inW, outH, outW, zero, lane2, eight, at0, at1, at2, at3);
+      k2s2BwdRow(gradOut, indices, gA, oA, oh, inW, outW, zero, lane2, eight, at0, at1, at2, at3);
+      if (k < half) k2s2BwdRow(gradOut, indices, gB, oB, oh, inW, outW, zero, lane2, eight, at0, at1, at2, at3);
     }
     if (inH > 2 * outH) {
       zeroF32(gA + (<usize>((inH - 1) * inW) << 2), inW);
@@ -679,7 +679,7 @@ export function max_pool2d_bwd_k2s2(gradOut: usize, indices: usize, gradIn: usiz
 }
 
 /** Output row oh of max_pool2d_bwd_k2s2's plane at gp (its outputs from element po on): both input rows written. */
-@inline function k2s2BwdRow(gradOut: usize, indices: usize, gp: usize, po: usize, oh: i32, inH: i32, inW: i32, outH: i32, outW: i32,
+@inline function k2s2BwdRow(gradOut: usize, indices: usize, gp: usize, po: usize, oh: i32, inW: i32, outW: i32,
   zero: v128, lane2: v128, eight: v128, at0: v128, at1: v128, at2: v128, at3: v128): void {
   const row0 = gp + (<usize>(2 * oh * inW) << 2);
   const row1 = row0 + (<usize>inW << 2);
